@@ -1,0 +1,15 @@
+using Nabla.Bench;
+
+// dotnet run -c Release --project bench/Nabla.Bench -- NAME [args]
+// Each workload prints JSON lines like ../shared/bench/ref/NAME.py, with "impl": "csharp".
+var workloads = new Dictionary<string, Action<string[]>>(StringComparer.OrdinalIgnoreCase)
+{
+    ["gemm"] = GemmWorkload.Run,
+};
+if (args.Length == 0 || !workloads.TryGetValue(args[0], out var run))
+{
+    Console.Error.WriteLine($"usage: Nabla.Bench NAME [args]; NAME one of: {string.Join(", ", workloads.Keys)}");
+    return 2;
+}
+run(args[1..]);
+return 0;

@@ -1,0 +1,102 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Nabla.Kernels;
+
+/// <summary>Fused activation kernels (one pass over memory for value and derivative).</summary>
+public static class Activation
+{
+    /// <summary>y = x·σ(x).</summary>
+    public static void SiluForward(ReadOnlySpan<float> x, Span<float> y)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var one = Vector256.Create(1f);
+            for (; i <= x.Length - 8; i += 8)
+            {
+                var v = Vector256.Create(x.Slice(i, 8));
+                (v / (one + Vector256.Exp(-v))).CopyTo(y.Slice(i, 8));
+            }
+        }
+        for (; i < x.Length; i++) y[i] = x[i] / (1f + MathF.Exp(-x[i]));
+    }
+
+    /// <summary>gx = gy·σ(x)·(1 + x·(1 − σ(x))).</summary>
+    public static void SiluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> gy, Span<float> gx)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var one = Vector256.Create(1f);
+            for (; i <= x.Length - 8; i += 8)
+            {
+                var v = Vector256.Create(x.Slice(i, 8));
+                var s = one / (one + Vector256.Exp(-v));
+                (Vector256.Create(gy.Slice(i, 8)) * s * (one + v * (one - s))).CopyTo(gx.Slice(i, 8));
+            }
+        }
+        for (; i < x.Length; i++)
+        {
+            float s = 1f / (1f + MathF.Exp(-x[i]));
+            gx[i] = gy[i] * s * (1f + x[i] * (1f - s));
+        }
+    }
+
+    /// <summary>GELU x·Φ(x) with exact erf; <paramref name="d"/> = Φ(x) + x·φ(x).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Gelu(float x, out float d)
+    {
+        double cdf = 0.5 * (1 + Erf(x / Math.Sqrt(2)));
+        double pdf = Math.Exp(-0.5 * x * x) / Math.Sqrt(2 * Math.PI);
+        d = (float)(cdf + x * pdf);
+        return (float)(x * cdf);
+    }
+
+    /// <summary>GELU tanh approximation 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))) and its derivative.</summary>
+    public static float GeluTanh(float x, out float d)
+    {
+        const double k = 0.7978845608028654;
+        double u = k * (x + 0.044715 * x * x * x);
+        double t = Math.Tanh(u);
+        d = (float)(0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x));
+        return (float)(0.5 * x * (1 + t));
+    }
+
+    /// <summary>The error function to double precision (W. J. Cody's rational approximations via erfc for |x| ≥ 0.5).</summary>
+    public static double Erf(double x)
+    {
+        double ax = Math.Abs(x);
+        if (ax < 0.5)
+        {   // Taylor series, converges fast here
+            double x2 = x * x, term = x, sum = x;
+            for (int n = 1; n < 30; n++) { term *= -x2 / n; double c = term / (2 * n + 1); sum += c; if (Math.Abs(c) < 1e-17) break; }
+            return sum * 2 / Math.Sqrt(Math.PI);
+        }
+        double r = 1 - Erfc(ax);
+        return x < 0 ? -r : r;
+    }
+
+    /// <summary>erfc(x) for x ≥ 0 by a continued fraction (Lentz), accurate to ~1e-15.</summary>
+    static double Erfc(double x)
+    {
+        if (x > 27) return 0;
+        if (x < 2)
+        {   // series for erf is still accurate enough here with more terms
+            double x2 = x * x, term = x, sum = x;
+            for (int n = 1; n < 200; n++) { term *= -x2 / n; double c = term / (2 * n + 1); sum += c; if (Math.Abs(c) < 1e-17 * Math.Abs(sum)) break; }
+            return 1 - sum * 2 / Math.Sqrt(Math.PI);
+        }
+        // erfc(x) = exp(−x²)/√π · 1/(x + 1/2/(x + 1/(x + 3/2/(x + …))))
+        double tiny = 1e-300, f = x, c0 = x, d0 = 0;
+        for (int n = 1; n < 300; n++)
+        {
+            double an = n * 0.5;
+            d0 = x + an * d0; if (Math.Abs(d0) < tiny) d0 = tiny; d0 = 1 / d0;
+            c0 = x + an / c0; if (Math.Abs(c0) < tiny) c0 = tiny;
+            double delta = c0 * d0; f *= delta;
+            if (Math.Abs(delta - 1) < 1e-16) break;
+        }
+        return Math.Exp(-x * x) / Math.Sqrt(Math.PI) / f;
+    }
+}

@@ -1,0 +1,165 @@
+using System.Numerics.Tensors;
+using Nabla.Kernels;
+
+namespace Nabla;
+
+public sealed partial class Tensor
+{
+    // ------------------------------------------------------------------ broadcast binary ops
+    /// <summary>
+    /// z = a ∘ b under NumPy broadcasting. The gradient of a broadcast input is the output gradient summed back
+    /// over the broadcast dimensions (<see cref="SumToShape"/>), the one rule every binary op shares.
+    /// </summary>
+    static Tensor BinaryOp(Tensor a, Tensor b, BinaryOp op, string name)
+    {
+        var oShape = Nabla.Shape.Broadcast(a.shape, b.shape, name);
+        var o = new Tensor(new float[Nabla.Shape.Size(oShape)], oShape);
+        StridedLoops.Binary(op, a.data, Nabla.Shape.BroadcastStrides(a.shape, oShape), b.data, Nabla.Shape.BroadcastStrides(b.shape, oShape), o.data, oShape);
+        return o.Record(name, new[] { a, b }, gy => BinaryBackward(op, a, b, o, gy));
+    }
+
+    /// <summary>g·(some broadcast operand) materialized at the output shape.</summary>
+    static float[] Combine(float[] g, int[] gShape, Tensor t, BinaryOp op)
+    {
+        var r = new float[g.Length];
+        StridedLoops.Binary(op, g, StridedLoops.ContiguousStrides(gShape), t.data, Nabla.Shape.BroadcastStrides(t.shape, gShape), r, gShape);
+        return r;
+    }
+
+    static void BinaryBackward(BinaryOp op, Tensor a, Tensor b, Tensor o, float[] gy)
+    {
+        var s = o.shape;
+        switch (op)
+        {
+            case Kernels.BinaryOp.Add:
+                if (a.TracksGrad) a.AccumulateGrad(SumToShape(gy, s, a.shape, copy: true));
+                if (b.TracksGrad) b.AccumulateGrad(SumToShape(gy, s, b.shape, copy: true));
+                break;
+            case Kernels.BinaryOp.Sub:
+                if (a.TracksGrad) a.AccumulateGrad(SumToShape(gy, s, a.shape, copy: true));
+                if (b.TracksGrad) { var g = SumToShape(gy, s, b.shape, copy: true); TensorPrimitives.Negate(g, g); b.AccumulateGrad(g); }
+                break;
+            case Kernels.BinaryOp.Mul:
+                if (a.TracksGrad) a.AccumulateGrad(SumToShape(Combine(gy, s, b, Kernels.BinaryOp.Mul), s, a.shape));
+                if (b.TracksGrad) b.AccumulateGrad(SumToShape(Combine(gy, s, a, Kernels.BinaryOp.Mul), s, b.shape));
+                break;
+            case Kernels.BinaryOp.Div:
+                if (a.TracksGrad) a.AccumulateGrad(SumToShape(Combine(gy, s, b, Kernels.BinaryOp.Div), s, a.shape));
+                if (b.TracksGrad)
+                {   // ∂(a/b)/∂b = −(a/b)/b = −o/b
+                    var t = new float[gy.Length];
+                    TensorPrimitives.Multiply(gy, o.data, t);
+                    var g = Combine(t, s, b, Kernels.BinaryOp.Div);
+                    TensorPrimitives.Negate(g, g);
+                    b.AccumulateGrad(SumToShape(g, s, b.shape));
+                }
+                break;
+            case Kernels.BinaryOp.Pow:
+                {
+                    var av = Materialize(a, s); var bv = Materialize(b, s);
+                    if (a.TracksGrad)
+                    {   // ∂a^b/∂a = b·a^(b−1)
+                        var g = new float[gy.Length];
+                        for (int i = 0; i < g.Length; i++) g[i] = gy[i] * (bv[i] == 0 ? 0f : bv[i] * MathF.Pow(av[i], bv[i] - 1));
+                        a.AccumulateGrad(SumToShape(g, s, a.shape));
+                    }
+                    if (b.TracksGrad)
+                    {   // ∂a^b/∂b = a^b·ln a (0 where a = 0 and b ≥ 0, as PyTorch)
+                        var g = new float[gy.Length];
+                        for (int i = 0; i < g.Length; i++) g[i] = av[i] == 0 && bv[i] >= 0 ? 0f : gy[i] * o.data[i] * MathF.Log(av[i]);
+                        b.AccumulateGrad(SumToShape(g, s, b.shape));
+                    }
+                    break;
+                }
+            case Kernels.BinaryOp.Max:
+            case Kernels.BinaryOp.Min:
+                {   // the gradient goes to the selected input; ties split it evenly (as PyTorch)
+                    var av = Materialize(a, s); var bv = Materialize(b, s);
+                    var ga = new float[gy.Length]; var gb = new float[gy.Length];
+                    bool max = op == Kernels.BinaryOp.Max;
+                    for (int i = 0; i < gy.Length; i++)
+                    {
+                        if (av[i] == bv[i]) { ga[i] = gb[i] = 0.5f * gy[i]; }
+                        else if ((av[i] > bv[i]) == max) ga[i] = gy[i];
+                        else gb[i] = gy[i];
+                    }
+                    if (a.TracksGrad) a.AccumulateGrad(SumToShape(ga, s, a.shape));
+                    if (b.TracksGrad) b.AccumulateGrad(SumToShape(gb, s, b.shape));
+                    break;
+                }
+        }
+    }
+
+    /// <summary>The values of <paramref name="t"/> broadcast to <paramref name="shape"/>, as a fresh array.</summary>
+    internal static float[] Materialize(Tensor t, int[] shape)
+    {
+        var r = new float[Nabla.Shape.Size(shape)];
+        StridedLoops.Expand(t.data, Nabla.Shape.BroadcastStrides(t.shape, shape), r, shape);
+        return r;
+    }
+
+    /// <summary>Sums <paramref name="g"/> (of shape <paramref name="gShape"/>) over the dimensions broadcast from <paramref name="target"/>.</summary>
+    internal static float[] SumToShape(float[] g, int[] gShape, int[] target, bool copy = false)
+    {
+        if (gShape.AsSpan().SequenceEqual(target)) return copy ? (float[])g.Clone() : g;
+        var o = new float[Nabla.Shape.Size(target)];
+        StridedLoops.SumInto(g, gShape, o, Nabla.Shape.BroadcastStrides(target, gShape));
+        return o;
+    }
+
+    public static Tensor Add(Tensor a, Tensor b) => BinaryOp(a, b, Kernels.BinaryOp.Add, "Add");
+    public static Tensor Sub(Tensor a, Tensor b) => BinaryOp(a, b, Kernels.BinaryOp.Sub, "Sub");
+    public static Tensor Mul(Tensor a, Tensor b) => BinaryOp(a, b, Kernels.BinaryOp.Mul, "Mul");
+    public static Tensor Div(Tensor a, Tensor b) => BinaryOp(a, b, Kernels.BinaryOp.Div, "Div");
+    /// <summary>a^b elementwise, broadcast.</summary>
+    public static Tensor Pow(Tensor a, Tensor b) => BinaryOp(a, b, Kernels.BinaryOp.Pow, "Pow");
+    /// <summary>Elementwise maximum (NaN-ignoring); ties split the gradient.</summary>
+    public static Tensor Maximum(Tensor a, Tensor b) => BinaryOp(a, b, Kernels.BinaryOp.Max, "Maximum");
+    /// <summary>Elementwise minimum (NaN-ignoring); ties split the gradient.</summary>
+    public static Tensor Minimum(Tensor a, Tensor b) => BinaryOp(a, b, Kernels.BinaryOp.Min, "Minimum");
+
+    public static Tensor operator +(Tensor a, Tensor b) => Add(a, b);
+    public static Tensor operator -(Tensor a, Tensor b) => Sub(a, b);
+    public static Tensor operator *(Tensor a, Tensor b) => Mul(a, b);
+    public static Tensor operator /(Tensor a, Tensor b) => Div(a, b);
+    public static Tensor operator -(Tensor a) => a.Neg();
+
+    // ------------------------------------------------------------------ tensor–scalar ops
+    public static Tensor operator +(Tensor a, float s) => Unary.Apply(a, "AddScalar", (x, y) => TensorPrimitives.Add(x, s, y), static (x, y, gy, gx) => gy.CopyTo(gx));
+    public static Tensor operator +(float s, Tensor a) => a + s;
+    public static Tensor operator -(Tensor a, float s) => a + (-s);
+    public static Tensor operator -(float s, Tensor a) => Unary.Apply(a, "RSubScalar", (x, y) => TensorPrimitives.Subtract(s, x, y), static (x, y, gy, gx) => TensorPrimitives.Negate(gy, gx));
+    public static Tensor operator *(Tensor a, float s) => Unary.Apply(a, "MulScalar", (x, y) => TensorPrimitives.Multiply(x, s, y), (x, y, gy, gx) => TensorPrimitives.Multiply(gy, s, gx));
+    public static Tensor operator *(float s, Tensor a) => a * s;
+    public static Tensor operator /(Tensor a, float s) => a * (1f / s);
+    public static Tensor operator /(float s, Tensor a) => Unary.Apply(a, "RDivScalar", (x, y) => TensorPrimitives.Divide(s, x, y),
+        (x, y, gy, gx) => { TensorPrimitives.Multiply(y, y, gx); TensorPrimitives.Multiply(gx, gy, gx); TensorPrimitives.Divide(gx, -s, gx); });
+
+    // ------------------------------------------------------------------ unary math
+    public Tensor Neg() => Unary.Apply(this, "Neg", static (x, y) => TensorPrimitives.Negate(x, y), static (x, y, gy, gx) => TensorPrimitives.Negate(gy, gx));
+    /// <summary>eˣ; d/dx = eˣ.</summary>
+    public Tensor Exp() => Unary.Apply(this, "Exp", static (x, y) => TensorPrimitives.Exp(x, y), static (x, y, gy, gx) => TensorPrimitives.Multiply(gy, y, gx));
+    /// <summary>ln x; d/dx = 1/x.</summary>
+    public Tensor Log() => Unary.Apply(this, "Log", static (x, y) => TensorPrimitives.Log(x, y), static (x, y, gy, gx) => TensorPrimitives.Divide(gy, x, gx));
+    /// <summary>√x; d/dx = 1/(2√x).</summary>
+    public Tensor Sqrt() => Unary.Apply(this, "Sqrt", static (x, y) => TensorPrimitives.Sqrt(x, y),
+        static (x, y, gy, gx) => { TensorPrimitives.Divide(gy, y, gx); TensorPrimitives.Multiply(gx, 0.5f, gx); });
+    /// <summary>|x|; d/dx = sign(x) (0 at 0, as PyTorch).</summary>
+    public Tensor Abs() => Unary.Apply(this, "Abs", static (x, y) => TensorPrimitives.Abs(x, y),
+        static (x, y, gy, gx) => { for (int i = 0; i < gx.Length; i++) gx[i] = x[i] > 0 ? gy[i] : x[i] < 0 ? -gy[i] : 0f; });
+    /// <summary>x^p for a constant exponent; d/dx = p·x^(p−1).</summary>
+    public Tensor Pow(float p) => Unary.Apply(this, "PowScalar", (x, y) => TensorPrimitives.Pow(x, p, y),
+        (x, y, gy, gx) => { if (p == 0) { gx.Clear(); return; } TensorPrimitives.Pow(x, p - 1, gx); TensorPrimitives.Multiply(gx, p, gx); TensorPrimitives.Multiply(gx, gy, gx); });
+    /// <summary>x²; d/dx = 2x.</summary>
+    public Tensor Square() => Unary.Apply(this, "Square", static (x, y) => TensorPrimitives.Multiply(x, x, y),
+        static (x, y, gy, gx) => { TensorPrimitives.Multiply(x, gy, gx); TensorPrimitives.Multiply(gx, 2f, gx); });
+    /// <summary>min(max(x, lo), hi); the gradient passes where lo ≤ x ≤ hi.</summary>
+    public Tensor Clamp(float min = float.NegativeInfinity, float max = float.PositiveInfinity)
+    {
+        if (min > max) throw new ArgumentException($"Clamp: min {min} is greater than max {max}");
+        return Unary.Apply(this, "Clamp", (x, y) => TensorPrimitives.Clamp(x, min, max, y),
+            (x, y, gy, gx) => { for (int i = 0; i < gx.Length; i++) gx[i] = x[i] >= min && x[i] <= max ? gy[i] : 0f; });
+    }
+    public Tensor Maximum(Tensor other) => Maximum(this, other);
+    public Tensor Minimum(Tensor other) => Minimum(this, other);
+}

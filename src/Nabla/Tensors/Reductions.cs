@@ -1,0 +1,202 @@
+using System.Numerics.Tensors;
+using Nabla.Kernels;
+
+namespace Nabla;
+
+public sealed partial class Tensor
+{
+    int[] ReducedShape(int[] axes, bool keepDim, string op, out int[] keptShape)
+    {
+        var reduce = new bool[shape.Length];
+        foreach (var a in axes)
+        {
+            int n = Nabla.Shape.NormalizeAxis(a, shape.Length, op);
+            if (reduce[n]) throw new ArgumentException($"{op}: axis {a} is given twice for shape {Nabla.Shape.Format(shape)}");
+            reduce[n] = true;
+        }
+        keptShape = new int[shape.Length];
+        var outList = new List<int>();
+        for (int i = 0; i < shape.Length; i++)
+        {
+            keptShape[i] = reduce[i] ? 1 : shape[i];
+            if (!reduce[i] || keepDim) outList.Add(keptShape[i]);
+        }
+        return outList.ToArray();
+    }
+
+    static int[] AllAxes(int rank) { var a = new int[rank]; for (int i = 0; i < rank; i++) a[i] = i; return a; }
+
+    /// <summary>Σ over all elements (a scalar).</summary>
+    public Tensor Sum() => Sum(AllAxes(Rank), false);
+
+    /// <summary>Σ over <paramref name="axes"/>; the gradient is gy broadcast back over the summed axes.</summary>
+    public Tensor Sum(int axis, bool keepDim = false) => Sum(new[] { axis }, keepDim);
+
+    public Tensor Sum(int[] axes, bool keepDim = false)
+    {
+        var outShape = ReducedShape(axes, keepDim, "Sum", out var kept);
+        var o = new Tensor(new float[Nabla.Shape.Size(outShape)], outShape);
+        StridedLoops.SumInto(data, shape, o.data, Nabla.Shape.BroadcastStrides(kept, shape));
+        var x = this;
+        return o.Record("Sum", new[] { this }, gy =>
+        {
+            var gx = new float[x.Size];
+            StridedLoops.Expand(gy, Nabla.Shape.BroadcastStrides(kept, x.shape), gx, x.shape);
+            x.AccumulateGrad(gx);
+        });
+    }
+
+    /// <summary>Arithmetic mean of all elements.</summary>
+    public Tensor Mean() => Mean(AllAxes(Rank), false);
+    public Tensor Mean(int axis, bool keepDim = false) => Mean(new[] { axis }, keepDim);
+    public Tensor Mean(int[] axes, bool keepDim = false)
+    {
+        var s = Sum(axes, keepDim);
+        int n = s.Size == 0 ? 0 : Size / s.Size;
+        return s * (1f / n);
+    }
+
+    /// <summary>Variance Σ(x − x̄)²/(n − correction) over <paramref name="axes"/>; correction 1 (unbiased) by default, as torch.var.</summary>
+    public Tensor Var(int[] axes, bool keepDim = false, int correction = 1)
+    {
+        var m = Mean(axes, true);
+        var d = this - m;
+        var ss = (d * d).Sum(axes, keepDim);
+        int n = ss.Size == 0 ? 0 : Size / ss.Size;
+        return ss * (1f / Math.Max(n - correction, 0));
+    }
+    public Tensor Var(int axis, bool keepDim = false, int correction = 1) => Var(new[] { axis }, keepDim, correction);
+    public Tensor Var(int correction = 1) => Var(AllAxes(Rank), false, correction);
+
+    /// <summary>Sizes of the dims before, along and after <paramref name="axis"/>.</summary>
+    (int outer, int len, int inner) Split(int axis)
+    {
+        int outer = 1, inner = 1;
+        for (int i = 0; i < axis; i++) outer *= shape[i];
+        for (int i = axis + 1; i < shape.Length; i++) inner *= shape[i];
+        return (outer, shape[axis], inner);
+    }
+
+    int[] AxisOutShape(int axis, bool keepDim)
+    {
+        var l = new List<int>(shape);
+        if (keepDim) l[axis] = 1; else l.RemoveAt(axis);
+        return l.ToArray();
+    }
+
+    Tensor ExtremumAlong(int axis, bool keepDim, bool max, string op, out int[] argIdx)
+    {
+        axis = Nabla.Shape.NormalizeAxis(axis, Rank, op);
+        var (outer, len, inner) = Split(axis);
+        if (len == 0) throw new ArgumentException($"{op}: axis {axis} of shape {Nabla.Shape.Format(shape)} is empty");
+        var o = new Tensor(new float[outer * inner], AxisOutShape(axis, keepDim));
+        var idx = new int[outer * inner];
+        for (int p = 0; p < outer; p++)
+            for (int q = 0; q < inner; q++)
+            {
+                int bi = 0; float bv = data[p * len * inner + q];
+                for (int k = 1; k < len; k++)
+                {
+                    float v = data[(p * len + k) * inner + q];
+                    if (float.IsNaN(bv)) break;
+                    if (float.IsNaN(v) || (max ? v > bv : v < bv)) { bv = v; bi = k; }
+                }
+                o.data[p * inner + q] = bv; idx[p * inner + q] = bi;
+            }
+        argIdx = idx;
+        var x = this;
+        return o.Record(op, new[] { this }, gy =>
+        {
+            var gx = new float[x.Size];
+            for (int p = 0; p < outer; p++)
+                for (int q = 0; q < inner; q++)
+                    gx[(p * len + idx[p * inner + q]) * inner + q] = gy[p * inner + q];
+            x.AccumulateGrad(gx);
+        });
+    }
+
+    /// <summary>Maximum along an axis; the gradient goes to the first maximal element (as torch.max(dim)).</summary>
+    public Tensor Max(int axis, bool keepDim = false) => ExtremumAlong(axis, keepDim, true, "Max", out _);
+    /// <summary>Minimum along an axis; the gradient goes to the first minimal element.</summary>
+    public Tensor Min(int axis, bool keepDim = false) => ExtremumAlong(axis, keepDim, false, "Min", out _);
+    /// <summary>Maximum of all elements.</summary>
+    public Tensor Max() => Reshape(-1).Max(0);
+    /// <summary>Minimum of all elements.</summary>
+    public Tensor Min() => Reshape(-1).Min(0);
+
+    /// <summary>Index of the first maximum along an axis, as a tensor of (integral) floats; not differentiable.</summary>
+    public Tensor ArgMax(int axis, bool keepDim = false)
+    {
+        using var _ = NoGrad();
+        ExtremumAlong(axis, keepDim, true, "ArgMax", out var idx);
+        axis = Nabla.Shape.NormalizeAxis(axis, Rank, "ArgMax");
+        var o = new Tensor(new float[idx.Length], AxisOutShape(axis, keepDim));
+        for (int i = 0; i < idx.Length; i++) o.data[i] = idx[i];
+        return o;
+    }
+
+    /// <summary>Index of the first minimum along an axis.</summary>
+    public Tensor ArgMin(int axis, bool keepDim = false)
+    {
+        using var _ = NoGrad();
+        ExtremumAlong(axis, keepDim, false, "ArgMin", out var idx);
+        axis = Nabla.Shape.NormalizeAxis(axis, Rank, "ArgMin");
+        var o = new Tensor(new float[idx.Length], AxisOutShape(axis, keepDim));
+        for (int i = 0; i < idx.Length; i++) o.data[i] = idx[i];
+        return o;
+    }
+
+    /// <summary>log Σ exp(x) along an axis, computed stably as m + log Σ exp(x − m); d/dx = softmax(x).</summary>
+    public Tensor LogSumExp(int axis, bool keepDim = false)
+    {
+        axis = Nabla.Shape.NormalizeAxis(axis, Rank, "LogSumExp");
+        var (outer, len, inner) = Split(axis);
+        var o = new Tensor(new float[outer * inner], AxisOutShape(axis, keepDim));
+        SoftmaxKernel.LogSumExp(data, outer, len, inner, o.data);
+        var x = this;
+        return o.Record("LogSumExp", new[] { this }, gy =>
+        {
+            var gx = new float[x.Size];
+            for (int p = 0; p < outer; p++)
+                for (int k = 0; k < len; k++)
+                    for (int q = 0; q < inner; q++)
+                    {
+                        int i = (p * len + k) * inner + q;
+                        gx[i] = gy[p * inner + q] * MathF.Exp(x.data[i] - o.data[p * inner + q]);
+                    }
+            x.AccumulateGrad(gx);
+        });
+    }
+
+    /// <summary>softmax(x)_i = exp(x_i − LSE(x)); backward gx = y ⊙ (gy − Σ gy ⊙ y).</summary>
+    public Tensor Softmax(int axis)
+    {
+        axis = Nabla.Shape.NormalizeAxis(axis, Rank, "Softmax");
+        var (outer, len, inner) = Split(axis);
+        var y = new Tensor(new float[Size], shape);
+        SoftmaxKernel.Softmax(data, outer, len, inner, y.data, log: false);
+        var x = this;
+        return y.Record("Softmax", new[] { this }, gy =>
+        {
+            var gx = new float[x.Size];
+            SoftmaxKernel.SoftmaxBackward(y.data, gy, outer, len, inner, gx, log: false);
+            x.AccumulateGrad(gx);
+        });
+    }
+
+    /// <summary>log softmax(x) = x − LSE(x); backward gx = gy − softmax ⊙ Σ gy.</summary>
+    public Tensor LogSoftmax(int axis)
+    {
+        axis = Nabla.Shape.NormalizeAxis(axis, Rank, "LogSoftmax");
+        var (outer, len, inner) = Split(axis);
+        var y = new Tensor(new float[Size], shape);
+        SoftmaxKernel.Softmax(data, outer, len, inner, y.data, log: true);
+        var x = this;
+        return y.Record("LogSoftmax", new[] { this }, gy =>
+        {
+            var gx = new float[x.Size];
+            SoftmaxKernel.SoftmaxBackward(y.data, gy, outer, len, inner, gx, log: true);
+            x.AccumulateGrad(gx);
+        });
+    }
+}
