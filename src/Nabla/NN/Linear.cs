@@ -15,7 +15,7 @@ public sealed class Linear : Module
     {
         if (inFeatures <= 0 || outFeatures <= 0) throw new ArgumentException($"Linear: features must be positive, got in={inFeatures}, out={outFeatures}");
         InFeatures = inFeatures; OutFeatures = outFeatures;
-        gen ??= new Generator(0);
+        gen ??= Generator.Default;
         float bound = 1f / MathF.Sqrt(inFeatures);
         Weight = RegisterParameter("weight", Tensor.Uniform(gen, -bound, bound, outFeatures, inFeatures));
         if (bias) Bias = RegisterParameter("bias", Tensor.Uniform(gen, -bound, bound, outFeatures));

@@ -14,9 +14,18 @@ public sealed class Generator
     /// <summary>The seed this generator was created with.</summary>
     public ulong Seed { get; }
     /// <summary>How many 64-bit draws have been consumed.</summary>
-    public ulong Offset { get; set; }
+    public ulong Offset { get => Interlocked.Read(ref offset); set => Interlocked.Exchange(ref offset, value); }
 
     public Generator(ulong seed = 0, ulong offset = 0) { Seed = seed; Offset = offset; }
+
+    /// <summary>
+    /// The process-wide generator used where none is passed (layer initialisation, as PyTorch's global RNG).
+    /// Reseed it with <see cref="ManualSeed"/> for reproducible models; pass your own generator for isolation.
+    /// </summary>
+    public static Generator Default { get; private set; } = new(0);
+
+    /// <summary>Replaces <see cref="Default"/> with a fresh generator of the given seed (torch.manual_seed).</summary>
+    public static void ManualSeed(ulong seed) => Default = new Generator(seed);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static ulong Mix(ulong z)
@@ -29,7 +38,8 @@ public sealed class Generator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     ulong At(ulong n) => Mix(Mix(Seed) + (n + 1) * Gamma);
 
-    ulong Take(long count) { var o = Offset; Offset += (ulong)count; return o; }
+    ulong offset;
+    ulong Take(long count) => Interlocked.Add(ref offset, (ulong)count) - (ulong)count;
 
     /// <summary>Next raw 64-bit value.</summary>
     public ulong NextUInt64() => At(Take(1));
