@@ -252,3 +252,88 @@ internal static class PendingUpsample
         });
     }
 }
+
+/// <summary>Adam (PyTorch semantics) until Nabla.Optim.Adam lands.</summary>
+internal sealed class Adam
+{
+    readonly Tensor[] ps; readonly float[][] m, v;
+    public float LearningRate { get; set; }
+    readonly float b1, b2, eps;
+    public long StepCount { get; private set; }
+    public Adam(IEnumerable<Tensor> parameters, float lr = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float eps = 1e-8f)
+    {
+        ps = parameters.ToArray(); LearningRate = lr; b1 = beta1; b2 = beta2; this.eps = eps;
+        m = ps.Select(p => new float[p.Size]).ToArray(); v = ps.Select(p => new float[p.Size]).ToArray();
+    }
+    public void ZeroGrad() { foreach (var p in ps) p.Grad = null; }
+    public void Step()
+    {
+        StepCount++;
+        float bc1 = 1 - MathF.Pow(b1, StepCount), bc2 = 1 - MathF.Pow(b2, StepCount);
+        float stepSize = LearningRate / bc1, sq = MathF.Sqrt(bc2);
+        for (int i = 0; i < ps.Length; i++)
+        {
+            if (ps[i].Grad == null) continue;
+            var g = ps[i].Grad!.data; var w = ps[i].data; var mi = m[i]; var vi = v[i];
+            for (int j = 0; j < w.Length; j++)
+            {
+                mi[j] = b1 * mi[j] + (1 - b1) * g[j];
+                vi[j] = b2 * vi[j] + (1 - b2) * g[j] * g[j];
+                w[j] -= stepSize * mi[j] / (MathF.Sqrt(vi[j]) / sq + eps);
+            }
+        }
+    }
+    public Dictionary<string, Tensor> StateDict()
+    {
+        var d = new Dictionary<string, Tensor> { ["step"] = Tensor.Scalar(StepCount) };
+        for (int i = 0; i < ps.Length; i++) { d[$"state.{i}.exp_avg"] = new Tensor((float[])m[i].Clone(), ps[i].Shape); d[$"state.{i}.exp_avg_sq"] = new Tensor((float[])v[i].Clone(), ps[i].Shape); }
+        return d;
+    }
+    public void LoadStateDict(IReadOnlyDictionary<string, Tensor> d)
+    {
+        StepCount = (long)d["step"].Item();
+        for (int i = 0; i < ps.Length; i++) { d[$"state.{i}.exp_avg"].data.CopyTo(m[i], 0); d[$"state.{i}.exp_avg_sq"].data.CopyTo(v[i], 0); }
+    }
+}
+
+/// <summary>Minimal safetensors F32 writer/reader with string metadata until Nabla.IO lands.</summary>
+internal static class PendingSafeTensors
+{
+    public static void Write(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string> meta)
+    {
+        var header = new Dictionary<string, object> { ["__metadata__"] = meta };
+        var list = tensors.ToList(); long off = 0;
+        foreach (var (k, t) in list) { header[k] = new { dtype = "F32", shape = t.Shape, data_offsets = new[] { off, off + 4L * t.Size } }; off += 4L * t.Size; }
+        var hb = System.Text.Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize(header));
+        int pad = (8 - hb.Length % 8) % 8;
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var tmp = full + ".tmp";
+        using (var fs = new FileStream(tmp, FileMode.Create))
+        {
+            fs.Write(BitConverter.GetBytes((long)(hb.Length + pad))); fs.Write(hb);
+            for (int i = 0; i < pad; i++) fs.WriteByte((byte)' ');
+            foreach (var (_, t) in list) fs.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(t.data.AsSpan()));
+            fs.Flush(true);
+        }
+        File.Move(tmp, full, true);
+    }
+
+    public static (Dictionary<string, Tensor> tensors, Dictionary<string, string> meta) Read(string path)
+    {
+        var raw = File.ReadAllBytes(path);
+        long n = BitConverter.ToInt64(raw, 0);
+        using var doc = System.Text.Json.JsonDocument.Parse(raw.AsMemory(8, (int)n));
+        var d = new Dictionary<string, Tensor>(); var meta = new Dictionary<string, string>();
+        foreach (var p in doc.RootElement.EnumerateObject())
+        {
+            if (p.Name == "__metadata__") { foreach (var q in p.Value.EnumerateObject()) meta[q.Name] = q.Value.GetString()!; continue; }
+            var shape = p.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+            var o = p.Value.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+            var v = new float[(o[1] - o[0]) / 4];
+            Buffer.BlockCopy(raw, (int)(8 + n + o[0]), v, 0, v.Length * 4);
+            d[p.Name] = new Tensor(v, shape);
+        }
+        return (d, meta);
+    }
+}
