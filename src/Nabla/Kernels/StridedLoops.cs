@@ -79,8 +79,8 @@ public static class StridedLoops
                 case BinaryOp.Mul: TensorPrimitives.Multiply(x, y, o); break;
                 case BinaryOp.Div: TensorPrimitives.Divide(x, y, o); break;
                 case BinaryOp.Pow: TensorPrimitives.Pow(x, y, o); break;
-                case BinaryOp.Max: TensorPrimitives.MaxNumber(x, y, o); break;
-                case BinaryOp.Min: TensorPrimitives.MinNumber(x, y, o); break;
+                case BinaryOp.Max: TensorPrimitives.Max(x, y, o); break;
+                case BinaryOp.Min: TensorPrimitives.Min(x, y, o); break;
             }
         }
         else if (sa != 0)
@@ -93,8 +93,8 @@ public static class StridedLoops
                 case BinaryOp.Mul: TensorPrimitives.Multiply(x, y, o); break;
                 case BinaryOp.Div: TensorPrimitives.Divide(x, y, o); break;
                 case BinaryOp.Pow: TensorPrimitives.Pow(x, y, o); break;
-                case BinaryOp.Max: TensorPrimitives.MaxNumber(x, y, o); break;
-                case BinaryOp.Min: TensorPrimitives.MinNumber(x, y, o); break;
+                case BinaryOp.Max: TensorPrimitives.Max(x, y, o); break;
+                case BinaryOp.Min: TensorPrimitives.Min(x, y, o); break;
             }
         }
         else if (sb != 0)
@@ -107,8 +107,8 @@ public static class StridedLoops
                 case BinaryOp.Mul: TensorPrimitives.Multiply(y, x, o); break;
                 case BinaryOp.Div: TensorPrimitives.Divide(x, y, o); break;
                 case BinaryOp.Pow: TensorPrimitives.Pow(x, y, o); break;
-                case BinaryOp.Max: TensorPrimitives.MaxNumber(y, x, o); break;
-                case BinaryOp.Min: TensorPrimitives.MinNumber(y, x, o); break;
+                case BinaryOp.Max: TensorPrimitives.Max(y, x, o); break;
+                case BinaryOp.Min: TensorPrimitives.Min(y, x, o); break;
             }
         }
         else o.Fill(Scalar(op, a[oa], b[ob]));
@@ -121,8 +121,8 @@ public static class StridedLoops
         BinaryOp.Mul => x * y,
         BinaryOp.Div => x / y,
         BinaryOp.Pow => MathF.Pow(x, y),
-        BinaryOp.Max => float.IsNaN(x) ? y : float.IsNaN(y) ? x : Math.Max(x, y),
-        _ => float.IsNaN(x) ? y : float.IsNaN(y) ? x : Math.Min(x, y),
+        BinaryOp.Max => MathF.Max(x, y),   // NaN-propagating, as torch.maximum
+        _ => MathF.Min(x, y),
     };
 
     /// <summary>o += sum of g over the dimensions where o's strides are 0 (o seen through g's shape).</summary>
