@@ -66,7 +66,8 @@ public sealed partial class Tensor
         return ss * (1f / Math.Max(n - correction, 0));
     }
     public Tensor Var(int axis, bool keepDim = false, int correction = 1) => Var(new[] { axis }, keepDim, correction);
-    public Tensor Var(int correction = 1) => Var(AllAxes(Rank), false, correction);
+    /// <summary>Unbiased variance of all elements (for another correction over all axes, pass every axis).</summary>
+    public Tensor Var() => Var(AllAxes(Rank), false, 1);   // no Var(int correction) overload: x.Var(0) means axis 0, as torch
 
     /// <summary>Sizes of the dims before, along and after <paramref name="axis"/>.</summary>
     (int outer, int len, int inner) Split(int axis)
@@ -145,7 +146,7 @@ public sealed partial class Tensor
     /// <summary>Standard deviation √Var over <paramref name="axes"/> (unbiased by default, as torch.std).</summary>
     public Tensor Std(int[] axes, bool keepDim = false, int correction = 1) => Var(axes, keepDim, correction).Sqrt();
     public Tensor Std(int axis, bool keepDim = false, int correction = 1) => Var(axis, keepDim, correction).Sqrt();
-    public Tensor Std(int correction = 1) => Var(correction).Sqrt();
+    public Tensor Std() => Var().Sqrt();
 
     /// <summary>Index of the first maximum along an axis, as a tensor of (integral) floats; not differentiable.</summary>
     public Tensor ArgMax(int axis, bool keepDim = false)
