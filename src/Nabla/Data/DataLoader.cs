@@ -23,7 +23,7 @@ public sealed record Batch(Tensor X, int[] Labels)
 /// <remarks>Gathering copies each sample's contiguous block of floats (one block per batch when not shuffled).</remarks>
 public sealed class DataLoader : IEnumerable<Batch>
 {
-    readonly Generator generator;
+    readonly Generator? generator;
 
     public DataLoader(LabeledDataset data, int batchSize, bool shuffle = false, bool dropLast = false, Generator? generator = null)
     {
@@ -33,7 +33,7 @@ public sealed class DataLoader : IEnumerable<Batch>
         BatchSize = batchSize;
         Shuffle = shuffle;
         DropLast = dropLast;
-        this.generator = generator ?? Generator.Default;
+        this.generator = generator; // null: Generator.Default at each epoch (so Generator.ManualSeed applies)
     }
 
     /// <summary>One batch holding the whole data set (full-batch gradient descent), in order.</summary>
@@ -53,7 +53,7 @@ public sealed class DataLoader : IEnumerable<Batch>
     {
         Epoch++;
         int n = Data.Count;
-        int[]? order = Shuffle ? generator.Permutation(n) : null;
+        int[]? order = Shuffle ? (generator ?? Generator.Default).Permutation(n) : null;
         int batches = BatchCount;
         for (int b = 0; b < batches; b++)
         {

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.Numerics.Tensors;
 using Nabla.IO;
 
 namespace Nabla.Data;
@@ -50,12 +51,10 @@ public sealed class IdxArray
         switch (DataType)
         {
             case IdxDataType.UInt8:
-                {
-                    Span<float> lut = stackalloc float[256];
-                    for (int v = 0; v < 256; v++) lut[v] = v / divisor;
-                    for (int i = 0; i < dst.Length; i++) dst[i] = lut[src[i]];
-                    break;
-                }
+                // exact: each byte converts to float exactly, then one IEEE division (vectorized)
+                TensorPrimitives.ConvertChecked<byte, float>(src, dst);
+                if (divisor != 1f) TensorPrimitives.Divide(dst, divisor, dst);
+                break;
             case IdxDataType.Int8: for (int i = 0; i < dst.Length; i++) dst[i] = (sbyte)src[i] / divisor; break;
             case IdxDataType.Int16: for (int i = 0; i < dst.Length; i++) dst[i] = BinaryPrimitives.ReadInt16BigEndian(src[(2 * i)..]) / divisor; break;
             case IdxDataType.Int32: for (int i = 0; i < dst.Length; i++) dst[i] = BinaryPrimitives.ReadInt32BigEndian(src[(4 * i)..]) / divisor; break;
