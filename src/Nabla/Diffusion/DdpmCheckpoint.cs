@@ -1,6 +1,6 @@
 using System.Globalization;
 using Nabla.Models;
-using Nabla.Models.Pending;
+using Nabla.IO;
 
 namespace Nabla.Diffusion;
 
@@ -42,14 +42,19 @@ public sealed class DdpmCheckpoint
             ["rng_offset"] = RngOffset.ToString(CultureInfo.InvariantCulture),
             ["ema_updates"] = EmaUpdates.ToString(CultureInfo.InvariantCulture),
         };
-        PendingSafeTensors.Write(path, tensors, meta);
+        var w = new SafeTensorWriter();
+        foreach (var (k, v) in tensors) w.Add(k, v);
+        foreach (var (k, v) in meta) w.AddMetadata(k, v);
+        w.Save(path);
     }
 
     /// <summary>Reads a checkpoint written by <see cref="Write"/>; throws InvalidDataException naming the file and the missing or bad field.</summary>
     public static DdpmCheckpoint Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"DDPM checkpoint '{path}' does not exist", path);
-        var (tensors, meta) = PendingSafeTensors.Read(path);
+        var file = SafeTensorFile.Read(path);
+        var tensors = file.ReadAll();
+        var meta = file.Metadata;
         string M(string key) => meta.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"DDPM checkpoint '{path}': metadata field '{key}' is missing");
         T Parse<T>(string key, Func<string, T> parse)
         {

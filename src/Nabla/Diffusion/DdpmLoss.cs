@@ -1,3 +1,5 @@
+using Nabla.NN;
+
 namespace Nabla.Diffusion;
 
 /// <summary>
@@ -29,6 +31,6 @@ public static class DdpmLoss
         var epsHat = model(xt, new Tensor(tt, t.Length), labels);
         if (!Shape.Equal(epsHat.shape, noise.shape))
             throw new ArgumentException($"DdpmLoss: the model returned {Shape.Format(epsHat.Shape)} for input {Shape.Format(xt.Shape)}; ε-prediction needs the same shape");
-        return (epsHat - noise).Square().Mean();
+        return Functional.MseLoss(epsHat, noise);
     }
 }

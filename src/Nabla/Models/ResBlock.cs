@@ -1,6 +1,4 @@
 using Nabla.NN;
-using Conv2d = Nabla.Models.Pending.Conv2d;
-using GroupNorm = Nabla.Models.Pending.GroupNorm;
 
 namespace Nabla.Models;
 
@@ -48,5 +46,5 @@ public sealed class ResBlock : Module
 internal static class UNetOps
 {
     /// <summary>SiLU(GroupNorm(x)).</summary>
-    public static Tensor NormSilu(GroupNorm norm, Tensor x) => Pending.PendingFunctional.GroupNormSilu(x, norm);
+    public static Tensor NormSilu(GroupNorm norm, Tensor x) => Functional.GroupNormSilu(x, norm.NumGroups, norm.Weight, norm.Bias, norm.Eps);
 }

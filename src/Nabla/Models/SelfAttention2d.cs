@@ -1,6 +1,4 @@
 using Nabla.NN;
-using Conv2d = Nabla.Models.Pending.Conv2d;
-using GroupNorm = Nabla.Models.Pending.GroupNorm;
 
 namespace Nabla.Models;
 

@@ -1,8 +1,5 @@
 using Nabla.Diffusion;
 using Nabla.NN;
-using Conv2d = Nabla.Models.Pending.Conv2d;
-using Embedding = Nabla.Models.Pending.Embedding;
-using GroupNorm = Nabla.Models.Pending.GroupNorm;
 
 namespace Nabla.Models;
 
@@ -38,7 +35,7 @@ public sealed class UNet : Module
         int L = config.Levels, temb = config.TimeEmbedDim;
         var attn = new HashSet<int>(config.AttentionLevels ?? Array.Empty<int>());
         TimeMlp = RegisterModule("time_mlp", new TimeEmbedding(config.SinusoidalDim, temb, gen));
-        if (config.NumClasses > 0) LabelEmb = RegisterModule("label_emb", new Embedding(config.NumClasses + 1, temb, gen));
+        if (config.NumClasses > 0) LabelEmb = RegisterModule("label_emb", new Embedding(config.NumClasses + 1, temb, gen: gen));
         ConvIn = RegisterModule("conv_in", new Conv2d(config.InChannels, config.BaseChannels, 3, padding: 1, gen: gen));
         var downs = new List<UNetDownLevel>();
         int c = config.BaseChannels;

@@ -1,6 +1,4 @@
 using Nabla.NN;
-using Conv2d = Nabla.Models.Pending.Conv2d;
-using ConvTranspose2d = Nabla.Models.Pending.ConvTranspose2d;
 
 namespace Nabla.Models;
 
@@ -68,7 +66,7 @@ public sealed class UNetUpLevel : Module
 
     public Tensor Forward(Tensor x, Tensor skip, Tensor tembSilu)
     {
-        var up = Mode == UpsampleMode.TransposedConv ? UpConv.Forward(x) : UpConv.Forward(Pending.PendingUpsample.Nearest2x(x));
+        var up = Mode == UpsampleMode.TransposedConv ? UpConv.Forward(x) : UpConv.Forward(Functional.Interpolate(x, 2.0));
         if (up.Dim(2) != skip.Dim(2) || up.Dim(3) != skip.Dim(3))
             throw new ArgumentException($"UNet up level: upsampled {Shape.Format(up.Shape)} does not match skip {Shape.Format(skip.Shape)}");
         var h = Res.Forward(Tensor.Concat(new[] { up, skip }, 1), tembSilu);
