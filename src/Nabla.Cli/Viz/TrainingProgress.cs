@@ -94,7 +94,9 @@ public sealed class TrainingProgress : IDisposable
 
         mode = options.Mode;
         if (mode == ProgressMode.Auto)
-            mode = !System.Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive ? ProgressMode.Live : ProgressMode.Plain;
+            mode = (options.Console is { } c ? c.Profile.Capabilities.Interactive
+                    : !System.Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive)
+                ? ProgressMode.Live : ProgressMode.Plain;
         if (mode == ProgressMode.Plain)
         {
             plainOut = options.Output ?? System.Console.Out;
