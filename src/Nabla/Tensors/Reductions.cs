@@ -10,7 +10,7 @@ public sealed partial class Tensor
         var reduce = new bool[shape.Length];
         foreach (var a in axes)
         {
-            int n = Nabla.Shape.NormalizeAxis(a, shape.Length, op);
+            int n = Nabla.Shape.NormalizeAxis(a, shape, op);
             if (reduce[n]) throw new ArgumentException($"{op}: axis {a} is given twice for shape {Nabla.Shape.Format(shape)}");
             reduce[n] = true;
         }
@@ -51,19 +51,21 @@ public sealed partial class Tensor
     public Tensor Mean(int axis, bool keepDim = false) => Mean(new[] { axis }, keepDim);
     public Tensor Mean(int[] axes, bool keepDim = false)
     {
+        ReducedShape(axes, keepDim, "Mean", out _);   // validates the axes under this op's name
         var s = Sum(axes, keepDim);
         int n = s.Size == 0 ? 0 : Size / s.Size;
-        return s * (1f / n);
+        return s / n;
     }
 
     /// <summary>Variance Σ(x − x̄)²/(n − correction) over <paramref name="axes"/>; correction 1 (unbiased) by default, as torch.var.</summary>
     public Tensor Var(int[] axes, bool keepDim = false, int correction = 1)
     {
+        ReducedShape(axes, keepDim, "Var", out _);
         var m = Mean(axes, true);
         var d = this - m;
         var ss = (d * d).Sum(axes, keepDim);
         int n = ss.Size == 0 ? 0 : Size / ss.Size;
-        return ss * (1f / Math.Max(n - correction, 0));
+        return ss / Math.Max(n - correction, 0);
     }
     public Tensor Var(int axis, bool keepDim = false, int correction = 1) => Var(new[] { axis }, keepDim, correction);
     /// <summary>Unbiased variance of all elements (for another correction over all axes, pass every axis).</summary>
@@ -87,7 +89,7 @@ public sealed partial class Tensor
 
     Tensor ExtremumAlong(int axis, bool keepDim, bool max, string op, out int[] argIdx)
     {
-        axis = Nabla.Shape.NormalizeAxis(axis, Rank, op);
+        axis = Nabla.Shape.NormalizeAxis(axis, shape, op);
         var (outer, len, inner) = Split(axis);
         if (len == 0) throw new ArgumentException($"{op}: axis {axis} of shape {Nabla.Shape.Format(shape)} is empty");
         var o = new Tensor(new float[outer * inner], AxisOutShape(axis, keepDim));
@@ -153,7 +155,7 @@ public sealed partial class Tensor
     {
         using var _ = NoGrad();
         ExtremumAlong(axis, keepDim, true, "ArgMax", out var idx);
-        axis = Nabla.Shape.NormalizeAxis(axis, Rank, "ArgMax");
+        axis = Nabla.Shape.NormalizeAxis(axis, shape, "ArgMax");
         var o = new Tensor(new float[idx.Length], AxisOutShape(axis, keepDim));
         for (int i = 0; i < idx.Length; i++) o.data[i] = idx[i];
         return o;
@@ -164,7 +166,7 @@ public sealed partial class Tensor
     {
         using var _ = NoGrad();
         ExtremumAlong(axis, keepDim, false, "ArgMin", out var idx);
-        axis = Nabla.Shape.NormalizeAxis(axis, Rank, "ArgMin");
+        axis = Nabla.Shape.NormalizeAxis(axis, shape, "ArgMin");
         var o = new Tensor(new float[idx.Length], AxisOutShape(axis, keepDim));
         for (int i = 0; i < idx.Length; i++) o.data[i] = idx[i];
         return o;
@@ -173,7 +175,7 @@ public sealed partial class Tensor
     /// <summary>log Σ exp(x) along an axis, computed stably as m + log Σ exp(x − m); d/dx = softmax(x).</summary>
     public Tensor LogSumExp(int axis, bool keepDim = false)
     {
-        axis = Nabla.Shape.NormalizeAxis(axis, Rank, "LogSumExp");
+        axis = Nabla.Shape.NormalizeAxis(axis, shape, "LogSumExp");
         var (outer, len, inner) = Split(axis);
         var o = new Tensor(new float[outer * inner], AxisOutShape(axis, keepDim));
         SoftmaxKernel.LogSumExp(data, outer, len, inner, o.data);
@@ -195,7 +197,7 @@ public sealed partial class Tensor
     /// <summary>softmax(x)_i = exp(x_i − LSE(x)); backward gx = y ⊙ (gy − Σ gy ⊙ y).</summary>
     public Tensor Softmax(int axis)
     {
-        axis = Nabla.Shape.NormalizeAxis(axis, Rank, "Softmax");
+        axis = Nabla.Shape.NormalizeAxis(axis, shape, "Softmax");
         var (outer, len, inner) = Split(axis);
         var y = new Tensor(new float[Size], shape);
         SoftmaxKernel.Softmax(data, outer, len, inner, y.data, log: false);
@@ -211,7 +213,7 @@ public sealed partial class Tensor
     /// <summary>log softmax(x) = x − LSE(x); backward gx = gy − softmax ⊙ Σ gy.</summary>
     public Tensor LogSoftmax(int axis)
     {
-        axis = Nabla.Shape.NormalizeAxis(axis, Rank, "LogSoftmax");
+        axis = Nabla.Shape.NormalizeAxis(axis, shape, "LogSoftmax");
         var (outer, len, inner) = Split(axis);
         var y = new Tensor(new float[Size], shape);
         SoftmaxKernel.Softmax(data, outer, len, inner, y.data, log: true);
