@@ -1,5 +1,5 @@
 using Nabla.NN;
-using Adam = Nabla.Models.Pending.Adam;
+using Nabla.Optim;
 
 namespace Nabla.Models;
 
@@ -61,7 +61,7 @@ public sealed class FashionClassifier : Module
     {
         if (images.Rank != 4 || images.Dim(0) != labels.Length) throw new ArgumentException($"FashionClassifier.Train: {labels.Length} labels for images {Shape.Format(images.Shape)}");
         var model = new FashionClassifier(10, gen.Fork(1));
-        var opt = new Adam(model.Parameters(), 1e-3f);
+        var opt = new Adam(model.Parameters(), lr: 1e-3);
         int n = labels.Length, batch = 128, per = images.Size / n, stepsPerEpoch = (n + batch - 1) / batch, step = 0;
         model.Train();
         for (int e = 0; e < epochs; e++)
