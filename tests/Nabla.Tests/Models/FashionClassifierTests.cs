@@ -7,9 +7,9 @@ public class FashionClassifierTests
     [Fact]
     public void LearnsToSeparateTwoSimplePatterns()
     {
-        // 64 images: class 0 bright top half, class 1 bright bottom half, plus noise
+        // 32 images: class 0 bright top half, class 1 bright bottom half, plus noise
         var gen = new Generator(3);
-        int n = 64;
+        int n = 32;
         var x = new float[n * 784]; var y = new int[n];
         var noise = new float[n * 784]; gen.FillNormal(noise, 0, 0.3f);
         for (int i = 0; i < n; i++)
@@ -23,7 +23,7 @@ public class FashionClassifierTests
         Assert.Equal(15, losses.Count);   // one batch per epoch
         var (features, pred) = model.Evaluate(images, batch: 25);
         Assert.Equal(new[] { n, FashionClassifier.FeatureDim }, features.Shape);
-        Assert.True(pred.Zip(y).Count(p => p.First == p.Second) >= 60, $"accuracy {pred.Zip(y).Count(p => p.First == p.Second)}/64");
+        Assert.True(pred.Zip(y).Count(p => p.First == p.Second) >= 30, $"accuracy {pred.Zip(y).Count(p => p.First == p.Second)}/32");
         Assert.Throws<ArgumentException>(() => model.Features(Tensor.Zeros(2, 1, 14, 14)));
         Assert.Throws<ArgumentException>(() => FashionClassifier.Train(images, new int[3], 1, new Generator(0)));
     }
