@@ -83,7 +83,7 @@ public static class ArCommand
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine($"error: {EmbeddedData.ErrorText(e)}");
             return 1;
         }
     }

@@ -67,7 +67,7 @@ public static class GmmCommand
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine($"error: {EmbeddedData.ErrorText(e)}");
             return 1;
         }
     }
@@ -105,6 +105,11 @@ public static class GmmCommand
 /// <summary>Data sets shipped in the repository's data/ folder, copied next to the CLI by its build.</summary>
 internal static class EmbeddedData
 {
+    /// <summary>An exception's message without .NET's " (Parameter 'x')" suffix, for the terminal.</summary>
+    public static string ErrorText(Exception e) =>
+        e is ArgumentException { ParamName: { } p } ? e.Message.Replace($" (Parameter '{p}')", "") : e.Message;
+
+
     public static string Path(string name)
     {
         string p = System.IO.Path.Combine(AppContext.BaseDirectory, "data", name);
