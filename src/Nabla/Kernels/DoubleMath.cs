@@ -8,11 +8,11 @@ public static class DoubleMath
 {
     const double Ln2Hi = 6.93147180369123816490e-01, Ln2Lo = 1.90821492927058770002e-10, InvLn2 = 1.44269504088896338700e+00;
     /// <summary>Inputs below this give exactly 0 (true value &lt; 1e-304, far below any term it is summed with here).</summary>
-    const double Low = -700.0, High = 709.0;
+    const double Low = -700.0, High = 709.782712893384;
 
     /// <summary>
     /// y = exp(x) elementwise, ≈ 1 ulp: x = k ln 2 + r with |r| ≤ ½ ln 2, exp(r) by its degree-13 Taylor polynomial
-    /// (Horner, FMA), times 2^k built in the exponent bits. x &lt; −700 gives 0, x &gt; 709 gives +∞; NaN stays NaN.
+    /// (Horner, FMA), times 2^k built in the exponent bits. x &lt; −700 gives 0, x &gt; ln(double.MaxValue) gives +∞; NaN stays NaN.
     /// </summary>
     public static void Exp(ReadOnlySpan<double> x, Span<double> y)
     {
