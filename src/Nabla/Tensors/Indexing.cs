@@ -5,7 +5,7 @@ public sealed partial class Tensor
     /// <summary>Elements start, start+step, … below end along an axis (negative start/end count from the end, clamped as Python slices).</summary>
     public Tensor Slice(int axis, int start, int end, int step = 1)
     {
-        int ax = Nabla.Shape.NormalizeAxis(axis, Rank, "Slice");
+        int ax = Nabla.Shape.NormalizeAxis(axis, shape, "Slice");
         if (step <= 0) throw new ArgumentException($"Slice: step must be positive, got {step}");
         int len = shape[ax];
         int s = Math.Clamp(start < 0 ? start + len : start, 0, len);
@@ -31,7 +31,7 @@ public sealed partial class Tensor
     /// <summary>Rows (or slices along <paramref name="axis"/>) picked by integer indices, repeats allowed; gradients of repeats add up.</summary>
     public Tensor IndexSelect(int axis, ReadOnlySpan<int> indices)
     {
-        int ax = Nabla.Shape.NormalizeAxis(axis, Rank, "IndexSelect");
+        int ax = Nabla.Shape.NormalizeAxis(axis, shape, "IndexSelect");
         var (outer, len, inner) = Split(ax);
         var idx = indices.ToArray();
         foreach (var i in idx)
@@ -61,7 +61,7 @@ public sealed partial class Tensor
     /// </summary>
     public Tensor Gather(int axis, Tensor index)
     {
-        int ax = Nabla.Shape.NormalizeAxis(axis, Rank, "Gather");
+        int ax = Nabla.Shape.NormalizeAxis(axis, shape, "Gather");
         if (index.Rank != Rank) throw new ArgumentException($"Gather: index of shape {Nabla.Shape.Format(index.shape)} must have the rank of input {Nabla.Shape.Format(shape)}");
         for (int d = 0; d < Rank; d++)
             if (d != ax && index.shape[d] > shape[d]) throw new ArgumentException($"Gather: index shape {Nabla.Shape.Format(index.shape)} exceeds input {Nabla.Shape.Format(shape)} at dimension {d}");
@@ -110,7 +110,13 @@ public sealed partial class Tensor
     }
 
     /// <summary>This tensor with <paramref name="value"/> wherever <paramref name="mask"/> ≠ 0.</summary>
-    public Tensor MaskedFill(Tensor mask, float value) => Where(mask, Scalar(value), this);
+    public Tensor MaskedFill(Tensor mask, float value)
+    {
+        var s = Nabla.Shape.Broadcast(shape, mask.shape, "MaskedFill");
+        if (!s.AsSpan().SequenceEqual(shape))
+            throw new ArgumentException($"MaskedFill: mask of shape {Nabla.Shape.Format(mask.shape)} does not broadcast to the tensor's shape {Nabla.Shape.Format(shape)}");
+        return Where(mask, Scalar(value), this);
+    }
 
     static Tensor Compare(Tensor a, Tensor b, Func<float, float, bool> f, string op)
     {
@@ -130,4 +136,8 @@ public sealed partial class Tensor
     public Tensor Gt(float v) => Gt(Scalar(v));
     public Tensor Lt(float v) => Lt(Scalar(v));
     public Tensor Eq(float v) => Eq(Scalar(v));
+    public Tensor Ne(Tensor other) => Compare(this, other, static (x, y) => x != y, "Ne");
+    public Tensor Ne(float v) => Ne(Scalar(v));
+    public Tensor Ge(float v) => Ge(Scalar(v));
+    public Tensor Le(float v) => Le(Scalar(v));
 }

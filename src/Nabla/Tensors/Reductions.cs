@@ -10,7 +10,7 @@ public sealed partial class Tensor
         var reduce = new bool[shape.Length];
         foreach (var a in axes)
         {
-            int n = Nabla.Shape.NormalizeAxis(a, shape.Length, op);
+            int n = Nabla.Shape.NormalizeAxis(a, shape, op);
             if (reduce[n]) throw new ArgumentException($"{op}: axis {a} is given twice for shape {Nabla.Shape.Format(shape)}");
             reduce[n] = true;
         }
@@ -29,9 +29,10 @@ public sealed partial class Tensor
     /// <summary>Σ over all elements (a scalar).</summary>
     public Tensor Sum() => Sum(AllAxes(Rank), false);
 
-    /// <summary>Σ over <paramref name="axes"/>; the gradient is gy broadcast back over the summed axes.</summary>
+    /// <summary>Σ along one axis.</summary>
     public Tensor Sum(int axis, bool keepDim = false) => Sum(new[] { axis }, keepDim);
 
+    /// <summary>Σ over <paramref name="axes"/>; the gradient is gy broadcast back over the summed axes.</summary>
     public Tensor Sum(int[] axes, bool keepDim = false)
     {
         var outShape = ReducedShape(axes, keepDim, "Sum", out var kept);
@@ -51,22 +52,25 @@ public sealed partial class Tensor
     public Tensor Mean(int axis, bool keepDim = false) => Mean(new[] { axis }, keepDim);
     public Tensor Mean(int[] axes, bool keepDim = false)
     {
+        ReducedShape(axes, keepDim, "Mean", out _);   // validates the axes under this op's name
         var s = Sum(axes, keepDim);
         int n = s.Size == 0 ? 0 : Size / s.Size;
-        return s * (1f / n);
+        return s / n;
     }
 
     /// <summary>Variance Σ(x − x̄)²/(n − correction) over <paramref name="axes"/>; correction 1 (unbiased) by default, as torch.var.</summary>
     public Tensor Var(int[] axes, bool keepDim = false, int correction = 1)
     {
+        ReducedShape(axes, keepDim, "Var", out _);
         var m = Mean(axes, true);
         var d = this - m;
         var ss = (d * d).Sum(axes, keepDim);
         int n = ss.Size == 0 ? 0 : Size / ss.Size;
-        return ss * (1f / Math.Max(n - correction, 0));
+        return ss / Math.Max(n - correction, 0);
     }
     public Tensor Var(int axis, bool keepDim = false, int correction = 1) => Var(new[] { axis }, keepDim, correction);
-    public Tensor Var(int correction = 1) => Var(AllAxes(Rank), false, correction);
+    /// <summary>Unbiased variance of all elements (for another correction over all axes, pass every axis).</summary>
+    public Tensor Var() => Var(AllAxes(Rank), false, 1);   // no Var(int correction) overload: x.Var(0) means axis 0, as torch
 
     /// <summary>Sizes of the dims before, along and after <paramref name="axis"/>.</summary>
     (int outer, int len, int inner) Split(int axis)
@@ -86,7 +90,7 @@ public sealed partial class Tensor
 
     Tensor ExtremumAlong(int axis, bool keepDim, bool max, string op, out int[] argIdx)
     {
-        axis = Nabla.Shape.NormalizeAxis(axis, Rank, op);
+        axis = Nabla.Shape.NormalizeAxis(axis, shape, op);
         var (outer, len, inner) = Split(axis);
         if (len == 0) throw new ArgumentException($"{op}: axis {axis} of shape {Nabla.Shape.Format(shape)} is empty");
         var o = new Tensor(new float[outer * inner], AxisOutShape(axis, keepDim));
@@ -119,17 +123,40 @@ public sealed partial class Tensor
     public Tensor Max(int axis, bool keepDim = false) => ExtremumAlong(axis, keepDim, true, "Max", out _);
     /// <summary>Minimum along an axis; the gradient goes to the first minimal element.</summary>
     public Tensor Min(int axis, bool keepDim = false) => ExtremumAlong(axis, keepDim, false, "Min", out _);
-    /// <summary>Maximum of all elements.</summary>
-    public Tensor Max() => Reshape(-1).Max(0);
-    /// <summary>Minimum of all elements.</summary>
-    public Tensor Min() => Reshape(-1).Min(0);
+    /// <summary>Maximum of all elements; ties share the gradient evenly (as torch.max() without a dim).</summary>
+    public Tensor Max() => ExtremumAll(true, "Max");
+    /// <summary>Minimum of all elements; ties share the gradient evenly.</summary>
+    public Tensor Min() => ExtremumAll(false, "Min");
+
+    Tensor ExtremumAll(bool max, string op)
+    {
+        if (Size == 0) throw new ArgumentException($"{op}: tensor of shape {Nabla.Shape.Format(shape)} is empty");
+        float best = max ? TensorPrimitives.Max(data) : TensorPrimitives.Min(data);   // NaN propagates
+        var o = Scalar(best);
+        var x = this;
+        return o.Record(op, new[] { this }, gy =>
+        {   // gy spread evenly over the elements equal to the result (NaNs when it is NaN)
+            bool nan = float.IsNaN(best);
+            int count = 0;
+            foreach (var v in x.data) if (nan ? float.IsNaN(v) : v == best) count++;
+            var gx = new float[x.Size];
+            float share = gy[0] / count;
+            for (int i = 0; i < gx.Length; i++) if (nan ? float.IsNaN(x.data[i]) : x.data[i] == best) gx[i] = share;
+            x.AccumulateGrad(gx);
+        });
+    }
+
+    /// <summary>Standard deviation √Var over <paramref name="axes"/> (unbiased by default, as torch.std).</summary>
+    public Tensor Std(int[] axes, bool keepDim = false, int correction = 1) => Var(axes, keepDim, correction).Sqrt();
+    public Tensor Std(int axis, bool keepDim = false, int correction = 1) => Var(axis, keepDim, correction).Sqrt();
+    public Tensor Std() => Var().Sqrt();
 
     /// <summary>Index of the first maximum along an axis, as a tensor of (integral) floats; not differentiable.</summary>
     public Tensor ArgMax(int axis, bool keepDim = false)
     {
         using var _ = NoGrad();
         ExtremumAlong(axis, keepDim, true, "ArgMax", out var idx);
-        axis = Nabla.Shape.NormalizeAxis(axis, Rank, "ArgMax");
+        axis = Nabla.Shape.NormalizeAxis(axis, shape, "ArgMax");
         var o = new Tensor(new float[idx.Length], AxisOutShape(axis, keepDim));
         for (int i = 0; i < idx.Length; i++) o.data[i] = idx[i];
         return o;
@@ -140,7 +167,7 @@ public sealed partial class Tensor
     {
         using var _ = NoGrad();
         ExtremumAlong(axis, keepDim, false, "ArgMin", out var idx);
-        axis = Nabla.Shape.NormalizeAxis(axis, Rank, "ArgMin");
+        axis = Nabla.Shape.NormalizeAxis(axis, shape, "ArgMin");
         var o = new Tensor(new float[idx.Length], AxisOutShape(axis, keepDim));
         for (int i = 0; i < idx.Length; i++) o.data[i] = idx[i];
         return o;
@@ -149,7 +176,7 @@ public sealed partial class Tensor
     /// <summary>log Σ exp(x) along an axis, computed stably as m + log Σ exp(x − m); d/dx = softmax(x).</summary>
     public Tensor LogSumExp(int axis, bool keepDim = false)
     {
-        axis = Nabla.Shape.NormalizeAxis(axis, Rank, "LogSumExp");
+        axis = Nabla.Shape.NormalizeAxis(axis, shape, "LogSumExp");
         var (outer, len, inner) = Split(axis);
         var o = new Tensor(new float[outer * inner], AxisOutShape(axis, keepDim));
         SoftmaxKernel.LogSumExp(data, outer, len, inner, o.data);
@@ -171,7 +198,7 @@ public sealed partial class Tensor
     /// <summary>softmax(x)_i = exp(x_i − LSE(x)); backward gx = y ⊙ (gy − Σ gy ⊙ y).</summary>
     public Tensor Softmax(int axis)
     {
-        axis = Nabla.Shape.NormalizeAxis(axis, Rank, "Softmax");
+        axis = Nabla.Shape.NormalizeAxis(axis, shape, "Softmax");
         var (outer, len, inner) = Split(axis);
         var y = new Tensor(new float[Size], shape);
         SoftmaxKernel.Softmax(data, outer, len, inner, y.data, log: false);
@@ -187,7 +214,7 @@ public sealed partial class Tensor
     /// <summary>log softmax(x) = x − LSE(x); backward gx = gy − softmax ⊙ Σ gy.</summary>
     public Tensor LogSoftmax(int axis)
     {
-        axis = Nabla.Shape.NormalizeAxis(axis, Rank, "LogSoftmax");
+        axis = Nabla.Shape.NormalizeAxis(axis, shape, "LogSoftmax");
         var (outer, len, inner) = Split(axis);
         var y = new Tensor(new float[Size], shape);
         SoftmaxKernel.Softmax(data, outer, len, inner, y.data, log: true);

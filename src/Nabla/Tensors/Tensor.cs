@@ -32,7 +32,7 @@ public sealed partial class Tensor
     /// <summary>Number of elements.</summary>
     public int Size => data.Length;
     /// <summary>Size of dimension <paramref name="axis"/> (negative counts from the end).</summary>
-    public int Dim(int axis) => shape[Nabla.Shape.NormalizeAxis(axis, shape.Length, "Dim")];
+    public int Dim(int axis) => shape[Nabla.Shape.NormalizeAxis(axis, shape, "Dim")];
 
     /// <summary>The storage, row-major. Writing to it bypasses autograd: do so only outside recorded graphs.</summary>
     public Span<float> Data => data;
@@ -94,17 +94,24 @@ public sealed partial class Tensor
         return new Tensor(d, r, c);
     }
 
-    /// <summary>Values start, start+step, … below end.</summary>
+    /// <summary>
+    /// Values start, start+step, … below end (above it for a negative step). Computed in double from the decimal
+    /// values the floats print as, so Arange(0, 0.3f, 0.1f) has 3 elements, as torch.arange(0, 0.3, 0.1).
+    /// </summary>
     public static Tensor Arange(float start, float end, float step = 1f)
     {
-        if (step == 0 || float.IsNaN(step)) throw new ArgumentException("Arange: step must be non-zero");
-        long n = (long)Math.Ceiling((end - (double)start) / step);
-        if (n < 0) n = 0;
-        if (n > Array.MaxLength) throw new ArgumentException($"Arange: {n} elements is too many");
+        if (step == 0 || !float.IsFinite(step) || !float.IsFinite(start) || !float.IsFinite(end))
+            throw new ArgumentException($"Arange: start {start}, end {end} and step {step} must be finite and step non-zero");
+        double s = Decimal(start), e = Decimal(end), h = Decimal(step);
+        double count = Math.Ceiling((e - s) / h);
+        if (count > Array.MaxLength) throw new ArgumentException($"Arange: {count} elements is too many");
+        long n = Math.Max(0, (long)count);
         var d = new float[n];
-        for (int i = 0; i < n; i++) d[i] = (float)(start + (double)i * step);
+        for (int i = 0; i < n; i++) d[i] = (float)(s + i * h);
         return new Tensor(d, (int)n);
     }
+
+    static double Decimal(float v) => double.Parse(v.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
     public static Tensor Arange(int end) => Arange(0, end);
 
     /// <summary><paramref name="steps"/> evenly spaced values from start to end inclusive.</summary>
@@ -150,7 +157,15 @@ public sealed partial class Tensor
         return sb.Append(')').ToString();
     }
 
-    static string Fmt(float v) => v.ToString("0.####", CultureInfo.InvariantCulture);
+    /// <summary>Up to 4 decimals; scientific notation for tiny or huge magnitudes; nan/inf spelled as PyTorch.</summary>
+    static string Fmt(float v)
+    {
+        if (float.IsNaN(v)) return "nan";
+        if (float.IsInfinity(v)) return v > 0 ? "inf" : "-inf";
+        float a = MathF.Abs(v);
+        if (a != 0 && (a < 1e-4f || a >= 1e6f)) return v.ToString("0.####e+00", CultureInfo.InvariantCulture);
+        return v.ToString("0.####", CultureInfo.InvariantCulture);
+    }
 
     void Append(StringBuilder sb, int dim, int offset, int indent)
     {
