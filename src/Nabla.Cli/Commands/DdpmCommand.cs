@@ -293,10 +293,7 @@ public static class DdpmCommand
             (labels != null && cls != null ? $", class {DdpmClasses.Name(labels[0])}" : ""));
         int calls = DdpmSampling.CallsPerBatch(schedule, o) * ((n + o.BatchSize - 1) / o.BatchSize);
         var sw = Stopwatch.StartNew();
-        int done = 0;
-        Tensor x;
-        using (var progress = TrainingProgress.Start("ddpm sample", calls, new ProgressOptions { ItemName = "call" }, ct))
-            x = DdpmSampling.Generate(model, schedule, o, n, labels, new Generator(seed), ct, (_, s) => progress.Report(++done, double.NaN));
+        var x = SamplingProgress.Run("sampling", calls, tick => DdpmSampling.Generate(model, schedule, o, n, labels, new Generator(seed), ct, (_, _) => tick()));
         if (ext == ".png")
         {
             int cols = labels != null && cls == null && n % model.Config.NumClasses == 0 ? n / model.Config.NumClasses : 0;

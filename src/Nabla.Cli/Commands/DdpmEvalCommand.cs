@@ -122,11 +122,9 @@ public static class DdpmEvalCommand
         int[]? labels = conditional ? Enumerable.Range(0, n).Select(i => i % model.Config.NumClasses).ToArray() : null;
         Console.WriteLine($"sampling {n} images from {ckPath} (step {ck.Step:N0}, EMA weights): {sampling.Describe(conditional)} …");
         var sw = Stopwatch.StartNew();
-        int calls = DdpmSampling.CallsPerBatch(schedule, sampling) * ((n + sampling.BatchSize - 1) / sampling.BatchSize), done = 0;
-        Tensor samples;
+        int calls = DdpmSampling.CallsPerBatch(schedule, sampling) * ((n + sampling.BatchSize - 1) / sampling.BatchSize);
         var gen = new Generator(seed);
-        using (var progress = TrainingProgress.Start("ddpm eval sampling", calls, new ProgressOptions { ItemName = "call" }, ct))
-            samples = DdpmSampling.Generate(model, schedule, sampling, n, labels, gen, ct, (_, _) => progress.Report(++done, double.NaN));
+        var samples = SamplingProgress.Run("sampling", calls, tick => DdpmSampling.Generate(model, schedule, sampling, n, labels, gen, ct, (_, _) => tick()));
         double sampleSeconds = sw.Elapsed.TotalSeconds;
         var (sampleFeatures, samplePred) = classifier.Evaluate(samples);
 

@@ -1,3 +1,4 @@
+using Spectre.Console;
 using Nabla.Diffusion;
 using Nabla.Models;
 
@@ -75,4 +76,27 @@ public static class DdpmSampling
 
     /// <summary>Number of model calls per batch.</summary>
     public static int CallsPerBatch(NoiseSchedule schedule, DdpmSamplingOptions o) => o.Sampler == "ddim" ? o.Steps : schedule.T;
+}
+
+/// <summary>A Spectre.Console bar over model calls while sampling (nothing when the output is redirected).</summary>
+public static class SamplingProgress
+{
+    /// <summary>Runs <paramref name="body"/>, giving it a callback to call once per model call.</summary>
+    public static T Run<T>(string title, int calls, Func<Action, T> body)
+    {
+        if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive) return body(() => { });
+        T result = default!;
+        AnsiConsole.Progress()
+            .Columns(new ProgressColumn[]
+            {
+                new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
+                new ElapsedTimeColumn(), new RemainingTimeColumn(),
+            })
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask(title, maxValue: calls);
+                result = body(() => task.Increment(1));
+            });
+        return result;
+    }
 }
