@@ -1,4 +1,4 @@
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Nabla.Kernels;
 
@@ -6,30 +6,68 @@ namespace Nabla.Kernels;
 /// Single-precision general matrix multiply, row-major: C = op(A)·op(B) + β·C, where op(X) = Xᵀ when the
 /// matching flag is set. op(A) is m×k, op(B) is k×n, C is m×n; lda/ldb/ldc are row strides of the stored matrices.
 /// </summary>
-public static class Gemm
+/// <remarks>
+/// BLIS-style: op(B) is packed into kc×nc blocks of 16-wide micro-panels, op(A) into mc×kc blocks of 6-high
+/// micro-panels (transposes are absorbed by the packing), and a 6×16 register-blocked micro-kernel
+/// (12 Vector256 accumulators, FMA) computes each tile of C. Large problems split the rows of C (or, when C
+/// is short, its columns) over the calling thread and persistent workers, each packing its own panels.
+/// Small problems take a direct loop without packing.
+/// </remarks>
+[SkipLocalsInit]
+public static unsafe partial class Gemm
 {
+    /// <summary>Below this m·n·k the direct (unpacked) loop is used.</summary>
+    internal const long SmallWork = 32 * 32 * 32;
+
+    /// <summary>From this m·n·k on the work is shared between threads.</summary>
+    internal const long ParallelWork = 96L * 96 * 96;
+
+    /// <summary>C = op(A)·op(B) + β·C (row-major). With β = 0, C is overwritten (its old values are never read).</summary>
     public static void Sgemm(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, float beta = 0f)
     {
+        Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
         if (m == 0 || n == 0) return;
-        for (int i = 0; i < m; i++)
+        fixed (float* pa = a, pb = b, pc = c)
         {
-            var crow = c.Slice(i * ldc, n);
-            if (beta == 0f) crow.Clear(); else if (beta != 1f) TensorPrimitives.Multiply(crow, beta, crow);
+            if (k == 0) { ScaleC(m, n, pc, ldc, beta); return; }
+            long work = (long)m * n * k;
+            if (work < SmallWork) SmallGemm(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, beta);
+            else if (work < ParallelWork || !GemmWorkers.Available) PackedGemm(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, beta);
+            else GemmWorkers.Run(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, beta);
         }
-        if (k == 0) return;
-        // reference path: materialize transposes, then i-k-j rows with vector FMA
-        float[]? at = null, bt = null;
-        if (transA) { at = new float[m * k]; for (int p = 0; p < k; p++) for (int i = 0; i < m; i++) at[i * k + p] = a[p * lda + i]; a = at; lda = k; }
-        if (transB) { bt = new float[k * n]; for (int j = 0; j < n; j++) for (int p = 0; p < k; p++) bt[p * n + j] = b[j * ldb + p]; b = bt; ldb = n; }
+    }
+
+    static void Validate(bool transA, bool transB, int m, int n, int k, int aLen, int lda, int bLen, int ldb, int cLen, int ldc)
+    {
+        if (m < 0 || n < 0 || k < 0)
+            throw new ArgumentOutOfRangeException(nameof(m), $"Sgemm: sizes must be non-negative, got m={m}, n={n}, k={k}.");
+        // stored shapes: A is m×k (k×m when transposed), B is k×n (n×k), C is m×n
+        int aRows = transA ? k : m, aCols = transA ? m : k;
+        int bRows = transB ? n : k, bCols = transB ? k : n;
+        Check("a", "lda", aRows, aCols, aLen, lda, transA);
+        Check("b", "ldb", bRows, bCols, bLen, ldb, transB);
+        Check("c", "ldc", m, n, cLen, ldc, false);
+
+        static void Check(string name, string ldName, int rows, int cols, int len, int ld, bool trans)
+        {
+            if (rows == 0 || cols == 0) return;
+            if (ld < cols)
+                throw new ArgumentException($"Sgemm: {ldName}={ld} is smaller than the {cols} columns of the stored {rows}×{cols} matrix {name}{(trans ? " (transposed)" : "")}.", ldName);
+            long need = (long)(rows - 1) * ld + cols;
+            if (len < need)
+                throw new ArgumentException($"Sgemm: {name} has {len} elements, but a {rows}×{cols} matrix with row stride {ld} needs {need}.", name);
+        }
+    }
+
+    /// <summary>C = β·C for k = 0 (β = 0 writes zeros).</summary>
+    static void ScaleC(int m, int n, float* c, int ldc, float beta)
+    {
         for (int i = 0; i < m; i++)
         {
-            var crow = c.Slice(i * ldc, n);
-            for (int p = 0; p < k; p++)
-            {
-                float av = a[i * lda + p];
-                if (av != 0f) TensorPrimitives.MultiplyAdd(b.Slice(p * ldb, n), av, crow, crow);
-            }
+            var row = new Span<float>(c + (long)i * ldc, n);
+            if (beta == 0f) row.Clear();
+            else if (beta != 1f) System.Numerics.Tensors.TensorPrimitives.Multiply(row, beta, row);
         }
     }
 }

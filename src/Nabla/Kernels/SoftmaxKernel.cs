@@ -1,8 +1,22 @@
+using System.Numerics.Tensors;
+
 namespace Nabla.Kernels;
 
-/// <summary>Softmax, log-softmax and log-sum-exp along the middle axis of an [outer, len, inner] buffer, in the stable max-shifted form.</summary>
+/// <summary>
+/// Softmax, log-softmax and log-sum-exp along the middle axis of an [outer, len, inner] buffer, in the stable
+/// max-shifted form: LSE(x) = m + ln Σ exp(x − m), m = max x. The common last-axis case (inner = 1) runs as
+/// contiguous vector calls, split over rows when the work is large.
+/// </summary>
 public static class SoftmaxKernel
 {
+    const int ParallelThreshold = 1 << 16;   // elements; below this, threads cost more than they save
+
+    static void ForRows(int outer, int len, int inner, Action<int> row)
+    {
+        if ((long)outer * len * inner >= ParallelThreshold && outer > 1) Parallel.For(0, outer, row);
+        else for (int p = 0; p < outer; p++) row(p);
+    }
+
     public static void LogSumExp(ReadOnlySpan<float> x, int outer, int len, int inner, Span<float> o)
     {
         for (int p = 0; p < outer; p++)
@@ -18,8 +32,23 @@ public static class SoftmaxKernel
             }
     }
 
-    public static void Softmax(ReadOnlySpan<float> x, int outer, int len, int inner, Span<float> y, bool log)
+    public static void Softmax(float[] x, int outer, int len, int inner, float[] y, bool log)
     {
+        if (len == 0) return;
+        if (inner == 1)
+        {
+            ForRows(outer, len, inner, p =>
+            {
+                var xr = x.AsSpan(p * len, len); var yr = y.AsSpan(p * len, len);
+                float m = TensorPrimitives.Max(xr);
+                TensorPrimitives.Subtract(xr, m, yr);
+                TensorPrimitives.Exp(yr, yr);
+                float s = TensorPrimitives.Sum(yr);
+                if (log) TensorPrimitives.Subtract(xr, m + MathF.Log(s), yr);
+                else TensorPrimitives.Multiply(yr, 1f / s, yr);
+            });
+            return;
+        }
         for (int p = 0; p < outer; p++)
             for (int q = 0; q < inner; q++)
             {
@@ -34,8 +63,30 @@ public static class SoftmaxKernel
             }
     }
 
-    public static void SoftmaxBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> gy, int outer, int len, int inner, Span<float> gx, bool log)
+    /// <summary>softmax: gx = y ⊙ (gy − Σ gy ⊙ y); log-softmax: gx = gy − exp(y) ⊙ Σ gy.</summary>
+    public static void SoftmaxBackward(float[] y, float[] gy, int outer, int len, int inner, float[] gx, bool log)
     {
+        if (len == 0) return;
+        if (inner == 1)
+        {
+            ForRows(outer, len, inner, p =>
+            {
+                var yr = y.AsSpan(p * len, len); var gr = gy.AsSpan(p * len, len); var xr = gx.AsSpan(p * len, len);
+                if (log)
+                {
+                    float s = TensorPrimitives.Sum(gr);
+                    TensorPrimitives.Exp(yr, xr);
+                    TensorPrimitives.MultiplyAdd(xr, -s, gr, xr);
+                }
+                else
+                {
+                    float s = TensorPrimitives.Dot(gr, yr);
+                    TensorPrimitives.Subtract(gr, s, xr);
+                    TensorPrimitives.Multiply(xr, yr, xr);
+                }
+            });
+            return;
+        }
         for (int p = 0; p < outer; p++)
             for (int q = 0; q < inner; q++)
             {

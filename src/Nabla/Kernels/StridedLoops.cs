@@ -42,13 +42,14 @@ public static class StridedLoops
         return (s.ToArray(), outStrides);
     }
 
-    /// <summary>o = a ∘ b, with a and b broadcast to o's shape through their strides (0 on broadcast dims).</summary>
+    /// <summary>o = a ∘ b, with contiguous a and b broadcast to o's shape through their strides (0 on broadcast dims).</summary>
     public static void Binary(BinaryOp op, ReadOnlySpan<float> a, int[] aStrides, ReadOnlySpan<float> b, int[] bStrides, Span<float> o, int[] oShape)
     {
         if (o.Length == 0) return;
         var (shape, st) = Coalesce(oShape, aStrides, bStrides, ContiguousStrides(oShape));
         int r = shape.Length, n = shape[r - 1];
         int sa = st[0][r - 1], sb = st[1][r - 1];
+        if (sa > 1 || sb > 1) throw new ArgumentException("StridedLoops.Binary: operands must be contiguous buffers seen through broadcast strides (innermost stride 0 or 1)");
         var idx = new int[r];
         int offA = 0, offB = 0, offO = 0;
         int outer = o.Length / n;
@@ -79,8 +80,8 @@ public static class StridedLoops
                 case BinaryOp.Mul: TensorPrimitives.Multiply(x, y, o); break;
                 case BinaryOp.Div: TensorPrimitives.Divide(x, y, o); break;
                 case BinaryOp.Pow: TensorPrimitives.Pow(x, y, o); break;
-                case BinaryOp.Max: TensorPrimitives.MaxNumber(x, y, o); break;
-                case BinaryOp.Min: TensorPrimitives.MinNumber(x, y, o); break;
+                case BinaryOp.Max: TensorPrimitives.Max(x, y, o); break;
+                case BinaryOp.Min: TensorPrimitives.Min(x, y, o); break;
             }
         }
         else if (sa != 0)
@@ -93,8 +94,8 @@ public static class StridedLoops
                 case BinaryOp.Mul: TensorPrimitives.Multiply(x, y, o); break;
                 case BinaryOp.Div: TensorPrimitives.Divide(x, y, o); break;
                 case BinaryOp.Pow: TensorPrimitives.Pow(x, y, o); break;
-                case BinaryOp.Max: TensorPrimitives.MaxNumber(x, y, o); break;
-                case BinaryOp.Min: TensorPrimitives.MinNumber(x, y, o); break;
+                case BinaryOp.Max: TensorPrimitives.Max(x, y, o); break;
+                case BinaryOp.Min: TensorPrimitives.Min(x, y, o); break;
             }
         }
         else if (sb != 0)
@@ -107,8 +108,8 @@ public static class StridedLoops
                 case BinaryOp.Mul: TensorPrimitives.Multiply(y, x, o); break;
                 case BinaryOp.Div: TensorPrimitives.Divide(x, y, o); break;
                 case BinaryOp.Pow: TensorPrimitives.Pow(x, y, o); break;
-                case BinaryOp.Max: TensorPrimitives.MaxNumber(y, x, o); break;
-                case BinaryOp.Min: TensorPrimitives.MinNumber(y, x, o); break;
+                case BinaryOp.Max: TensorPrimitives.Max(y, x, o); break;
+                case BinaryOp.Min: TensorPrimitives.Min(y, x, o); break;
             }
         }
         else o.Fill(Scalar(op, a[oa], b[ob]));
@@ -121,8 +122,8 @@ public static class StridedLoops
         BinaryOp.Mul => x * y,
         BinaryOp.Div => x / y,
         BinaryOp.Pow => MathF.Pow(x, y),
-        BinaryOp.Max => float.IsNaN(x) ? y : float.IsNaN(y) ? x : Math.Max(x, y),
-        _ => float.IsNaN(x) ? y : float.IsNaN(y) ? x : Math.Min(x, y),
+        BinaryOp.Max => MathF.Max(x, y),   // NaN-propagating, as torch.maximum
+        _ => MathF.Min(x, y),
     };
 
     /// <summary>o += sum of g over the dimensions where o's strides are 0 (o seen through g's shape).</summary>
@@ -132,6 +133,7 @@ public static class StridedLoops
         var (shape, st) = Coalesce(gShape, oStrides, ContiguousStrides(gShape));
         int r = shape.Length, n = shape[r - 1];
         int so = st[0][r - 1];
+        if (so > 1) throw new ArgumentException("StridedLoops.SumInto: o must be seen through broadcast strides (innermost stride 0 or 1)");
         var idx = new int[r];
         int offO = 0, offG = 0, outer = g.Length / n;
         for (int it = 0; it < outer; it++)
@@ -150,7 +152,7 @@ public static class StridedLoops
         }
     }
 
-    /// <summary>o = a broadcast to o's shape through a's strides.</summary>
+    /// <summary>o = a seen through arbitrary non-negative strides (broadcast: 0 on broadcast dims; permutation: permuted strides), o contiguous.</summary>
     public static void Expand(ReadOnlySpan<float> a, int[] aStrides, Span<float> o, int[] oShape)
     {
         if (o.Length == 0) return;
@@ -160,7 +162,13 @@ public static class StridedLoops
         int offA = 0, offO = 0, outer = o.Length / n;
         for (int it = 0; it < outer; it++)
         {
-            if (sa == 0) o.Slice(offO, n).Fill(a[offA]); else a.Slice(offA, n).CopyTo(o.Slice(offO, n));
+            if (sa == 0) o.Slice(offO, n).Fill(a[offA]);
+            else if (sa == 1) a.Slice(offA, n).CopyTo(o.Slice(offO, n));
+            else
+            {   // a strided gather (permutations): the innermost source stride is not 1
+                var dst = o.Slice(offO, n);
+                for (int j = 0, src = offA; j < dst.Length; j++, src += sa) dst[j] = a[src];
+            }
             offO += n;
             for (int d = r - 2; d >= 0; d--)
             {

@@ -153,7 +153,9 @@ public sealed partial class Tensor
             {
                 stack.Push((t, next + 1));
                 var c = inputs[next];
-                if (c.node != null && !c.node.Released && visited.Add(c)) stack.Push((c, 0));
+                if (c.node is { Released: true })
+                    throw new InvalidOperationException($"Backward: {t.node.Op} (output {Nabla.Shape.Format(t.shape)}) has an input of shape {Nabla.Shape.Format(c.shape)} from {c.node.Op}, whose graph was already released by an earlier Backward(); recompute the forward pass");
+                if (c.node != null && visited.Add(c)) stack.Push((c, 0));
             }
             else order.Add(t);
         }

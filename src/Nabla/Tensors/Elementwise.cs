@@ -73,15 +73,17 @@ public sealed partial class Tensor
                 }
             case Kernels.BinaryOp.Max:
             case Kernels.BinaryOp.Min:
-                {   // the gradient goes to the selected input; ties split it evenly (as PyTorch)
+                {   // as PyTorch: ties split the gradient evenly; a strictly losing side gets none (with a NaN, both sides get it)
                     var av = Materialize(a, s); var bv = Materialize(b, s);
                     var ga = new float[gy.Length]; var gb = new float[gy.Length];
                     bool max = op == Kernels.BinaryOp.Max;
                     for (int i = 0; i < gy.Length; i++)
                     {
-                        if (av[i] == bv[i]) { ga[i] = gb[i] = 0.5f * gy[i]; }
-                        else if ((av[i] > bv[i]) == max) ga[i] = gy[i];
-                        else gb[i] = gy[i];
+                        float x = av[i], y = bv[i];
+                        if (x == y) { ga[i] = gb[i] = 0.5f * gy[i]; continue; }
+                        bool aLoses = max ? x < y : x > y, bLoses = max ? y < x : y > x;
+                        ga[i] = aLoses ? 0f : gy[i];
+                        gb[i] = bLoses ? 0f : gy[i];
                     }
                     if (a.TracksGrad) a.AccumulateGrad(SumToShape(ga, s, a.shape));
                     if (b.TracksGrad) b.AccumulateGrad(SumToShape(gb, s, b.shape));
@@ -113,9 +115,9 @@ public sealed partial class Tensor
     public static Tensor Div(Tensor a, Tensor b) => BinaryOp(a, b, Kernels.BinaryOp.Div, "Div");
     /// <summary>a^b elementwise, broadcast.</summary>
     public static Tensor Pow(Tensor a, Tensor b) => BinaryOp(a, b, Kernels.BinaryOp.Pow, "Pow");
-    /// <summary>Elementwise maximum (NaN-ignoring); ties split the gradient.</summary>
+    /// <summary>Elementwise maximum (a NaN propagates, as torch.maximum); ties split the gradient.</summary>
     public static Tensor Maximum(Tensor a, Tensor b) => BinaryOp(a, b, Kernels.BinaryOp.Max, "Maximum");
-    /// <summary>Elementwise minimum (NaN-ignoring); ties split the gradient.</summary>
+    /// <summary>Elementwise minimum (a NaN propagates, as torch.minimum); ties split the gradient.</summary>
     public static Tensor Minimum(Tensor a, Tensor b) => BinaryOp(a, b, Kernels.BinaryOp.Min, "Minimum");
 
     public static Tensor operator +(Tensor a, Tensor b) => Add(a, b);
@@ -131,9 +133,10 @@ public sealed partial class Tensor
     public static Tensor operator -(float s, Tensor a) => Unary.Apply(a, "RSubScalar", (x, y) => TensorPrimitives.Subtract(s, x, y), static (x, y, gy, gx) => TensorPrimitives.Negate(gy, gx));
     public static Tensor operator *(Tensor a, float s) => Unary.Apply(a, "MulScalar", (x, y) => TensorPrimitives.Multiply(x, s, y), (x, y, gy, gx) => TensorPrimitives.Multiply(gy, s, gx));
     public static Tensor operator *(float s, Tensor a) => a * s;
-    public static Tensor operator /(Tensor a, float s) => a * (1f / s);
+    public static Tensor operator /(Tensor a, float s) => Unary.Apply(a, "DivScalar", (x, y) => TensorPrimitives.Divide(x, s, y), (x, y, gy, gx) => TensorPrimitives.Divide(gy, s, gx));
+    /// <summary>s/x; d/dx = −s/x².</summary>
     public static Tensor operator /(float s, Tensor a) => Unary.Apply(a, "RDivScalar", (x, y) => TensorPrimitives.Divide(s, x, y),
-        (x, y, gy, gx) => { TensorPrimitives.Multiply(y, y, gx); TensorPrimitives.Multiply(gx, gy, gx); TensorPrimitives.Divide(gx, -s, gx); });
+        (x, y, gy, gx) => { TensorPrimitives.Multiply(x, x, gx); TensorPrimitives.Divide(gy, gx, gx); TensorPrimitives.Multiply(gx, -s, gx); });
 
     // ------------------------------------------------------------------ unary math
     public Tensor Neg() => Unary.Apply(this, "Neg", static (x, y) => TensorPrimitives.Negate(x, y), static (x, y, gy, gx) => TensorPrimitives.Negate(gy, gx));
@@ -160,6 +163,23 @@ public sealed partial class Tensor
         return Unary.Apply(this, "Clamp", (x, y) => TensorPrimitives.Clamp(x, min, max, y),
             (x, y, gy, gx) => { for (int i = 0; i < gx.Length; i++) gx[i] = x[i] >= min && x[i] <= max ? gy[i] : 0f; });
     }
+    /// <summary>sin x; d/dx = cos x.</summary>
+    public Tensor Sin() => Unary.Apply(this, "Sin", static (x, y) => TensorPrimitives.Sin(x, y),
+        static (x, y, gy, gx) => { TensorPrimitives.Cos(x, gx); TensorPrimitives.Multiply(gx, gy, gx); });
+    /// <summary>cos x; d/dx = −sin x.</summary>
+    public Tensor Cos() => Unary.Apply(this, "Cos", static (x, y) => TensorPrimitives.Cos(x, y),
+        static (x, y, gy, gx) => { TensorPrimitives.Sin(x, gx); TensorPrimitives.Multiply(gx, gy, gx); TensorPrimitives.Negate(gx, gx); });
+    /// <summary>1/x; d/dx = −1/x² = −y².</summary>
+    public Tensor Reciprocal() => Unary.Apply(this, "Reciprocal", static (x, y) => TensorPrimitives.Divide(1f, x, y),
+        static (x, y, gy, gx) => { TensorPrimitives.Multiply(y, y, gx); TensorPrimitives.Multiply(gx, gy, gx); TensorPrimitives.Negate(gx, gx); });
+    /// <summary>1/√x; d/dx = −½·x^(−3/2) = −½·y³.</summary>
+    public Tensor Rsqrt() => Unary.Apply(this, "Rsqrt", static (x, y) => { TensorPrimitives.Sqrt(x, y); TensorPrimitives.Divide(1f, y, y); },
+        static (x, y, gy, gx) => { for (int i = 0; i < gx.Length; i++) gx[i] = -0.5f * y[i] * y[i] * y[i] * gy[i]; });
+    /// <summary>sign(x) ∈ {−1, 0, 1} (NaN stays NaN); its gradient is zero everywhere, as PyTorch.</summary>
+    public Tensor Sign() => Unary.Apply(this, "Sign",
+        static (x, y) => { for (int i = 0; i < y.Length; i++) y[i] = x[i] > 0 ? 1f : x[i] < 0 ? -1f : x[i]; },
+        static (x, y, gy, gx) => gx.Clear());
+
     public Tensor Maximum(Tensor other) => Maximum(this, other);
     public Tensor Minimum(Tensor other) => Minimum(this, other);
 }

@@ -106,6 +106,7 @@ public sealed class Generator
     /// <summary>A random permutation of 0..n-1 (Fisher–Yates).</summary>
     public int[] Permutation(int n)
     {
+        if (n < 0) throw new ArgumentException($"Permutation: n must be non-negative, got {n}");
         var p = new int[n];
         for (int i = 0; i < n; i++) p[i] = i;
         var o = Take(n);

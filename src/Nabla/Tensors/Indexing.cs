@@ -110,7 +110,13 @@ public sealed partial class Tensor
     }
 
     /// <summary>This tensor with <paramref name="value"/> wherever <paramref name="mask"/> ≠ 0.</summary>
-    public Tensor MaskedFill(Tensor mask, float value) => Where(mask, Scalar(value), this);
+    public Tensor MaskedFill(Tensor mask, float value)
+    {
+        var s = Nabla.Shape.Broadcast(shape, mask.shape, "MaskedFill");
+        if (!s.AsSpan().SequenceEqual(shape))
+            throw new ArgumentException($"MaskedFill: mask of shape {Nabla.Shape.Format(mask.shape)} does not broadcast to the tensor's shape {Nabla.Shape.Format(shape)}");
+        return Where(mask, Scalar(value), this);
+    }
 
     static Tensor Compare(Tensor a, Tensor b, Func<float, float, bool> f, string op)
     {
@@ -130,4 +136,8 @@ public sealed partial class Tensor
     public Tensor Gt(float v) => Gt(Scalar(v));
     public Tensor Lt(float v) => Lt(Scalar(v));
     public Tensor Eq(float v) => Eq(Scalar(v));
+    public Tensor Ne(Tensor other) => Compare(this, other, static (x, y) => x != y, "Ne");
+    public Tensor Ne(float v) => Ne(Scalar(v));
+    public Tensor Ge(float v) => Ge(Scalar(v));
+    public Tensor Le(float v) => Le(Scalar(v));
 }

@@ -61,10 +61,24 @@ public sealed partial class Tensor
     public Tensor[] Split(int[] sizes, int axis = 0)
     {
         int ax = Nabla.Shape.NormalizeAxis(axis, Rank, "Split");
+        foreach (var n in sizes)
+            if (n < 0) throw new ArgumentException($"Split: negative size {n} in {Nabla.Shape.Format(sizes)}");
         if (sizes.Sum() != shape[ax]) throw new ArgumentException($"Split: sizes {Nabla.Shape.Format(sizes)} do not add up to {shape[ax]} (axis {ax} of {Nabla.Shape.Format(shape)})");
         var r = new Tensor[sizes.Length];
         int start = 0;
         for (int i = 0; i < sizes.Length; i++) { r[i] = Slice(ax, start, start + sizes[i]); start += sizes[i]; }
         return r;
+    }
+
+    /// <summary>Splits into <paramref name="chunks"/> pieces of ⌈n/chunks⌉ along an axis (the last may be smaller), as torch.chunk.</summary>
+    public Tensor[] Chunk(int chunks, int axis = 0)
+    {
+        int ax = Nabla.Shape.NormalizeAxis(axis, Rank, "Chunk");
+        if (chunks <= 0) throw new ArgumentException($"Chunk: chunks must be positive, got {chunks}");
+        int n = shape[ax], size = Math.Max(1, (n + chunks - 1) / chunks);
+        var sizes = new List<int>();
+        for (int start = 0; start < n; start += size) sizes.Add(Math.Min(size, n - start));
+        if (sizes.Count == 0) sizes.Add(0);
+        return Split(sizes.ToArray(), ax);
     }
 }

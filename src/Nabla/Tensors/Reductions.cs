@@ -66,7 +66,8 @@ public sealed partial class Tensor
         return ss * (1f / Math.Max(n - correction, 0));
     }
     public Tensor Var(int axis, bool keepDim = false, int correction = 1) => Var(new[] { axis }, keepDim, correction);
-    public Tensor Var(int correction = 1) => Var(AllAxes(Rank), false, correction);
+    /// <summary>Unbiased variance of all elements (for another correction over all axes, pass every axis).</summary>
+    public Tensor Var() => Var(AllAxes(Rank), false, 1);   // no Var(int correction) overload: x.Var(0) means axis 0, as torch
 
     /// <summary>Sizes of the dims before, along and after <paramref name="axis"/>.</summary>
     (int outer, int len, int inner) Split(int axis)
@@ -119,10 +120,33 @@ public sealed partial class Tensor
     public Tensor Max(int axis, bool keepDim = false) => ExtremumAlong(axis, keepDim, true, "Max", out _);
     /// <summary>Minimum along an axis; the gradient goes to the first minimal element.</summary>
     public Tensor Min(int axis, bool keepDim = false) => ExtremumAlong(axis, keepDim, false, "Min", out _);
-    /// <summary>Maximum of all elements.</summary>
-    public Tensor Max() => Reshape(-1).Max(0);
-    /// <summary>Minimum of all elements.</summary>
-    public Tensor Min() => Reshape(-1).Min(0);
+    /// <summary>Maximum of all elements; ties share the gradient evenly (as torch.max() without a dim).</summary>
+    public Tensor Max() => ExtremumAll(true, "Max");
+    /// <summary>Minimum of all elements; ties share the gradient evenly.</summary>
+    public Tensor Min() => ExtremumAll(false, "Min");
+
+    Tensor ExtremumAll(bool max, string op)
+    {
+        if (Size == 0) throw new ArgumentException($"{op}: tensor of shape {Nabla.Shape.Format(shape)} is empty");
+        float best = max ? TensorPrimitives.Max(data) : TensorPrimitives.Min(data);   // NaN propagates
+        var o = Scalar(best);
+        var x = this;
+        return o.Record(op, new[] { this }, gy =>
+        {   // gy spread evenly over the elements equal to the result (NaNs when it is NaN)
+            bool nan = float.IsNaN(best);
+            int count = 0;
+            foreach (var v in x.data) if (nan ? float.IsNaN(v) : v == best) count++;
+            var gx = new float[x.Size];
+            float share = gy[0] / count;
+            for (int i = 0; i < gx.Length; i++) if (nan ? float.IsNaN(x.data[i]) : x.data[i] == best) gx[i] = share;
+            x.AccumulateGrad(gx);
+        });
+    }
+
+    /// <summary>Standard deviation √Var over <paramref name="axes"/> (unbiased by default, as torch.std).</summary>
+    public Tensor Std(int[] axes, bool keepDim = false, int correction = 1) => Var(axes, keepDim, correction).Sqrt();
+    public Tensor Std(int axis, bool keepDim = false, int correction = 1) => Var(axis, keepDim, correction).Sqrt();
+    public Tensor Std() => Var().Sqrt();
 
     /// <summary>Index of the first maximum along an axis, as a tensor of (integral) floats; not differentiable.</summary>
     public Tensor ArgMax(int axis, bool keepDim = false)

@@ -116,9 +116,18 @@ public sealed partial class Tensor
         }
     }
 
-    /// <summary>Broadcasts to <paramref name="target"/> (materialized); the gradient is summed back.</summary>
+    /// <summary>Broadcasts to <paramref name="target"/> (materialized; −1 keeps a dimension); the gradient is summed back.</summary>
     public Tensor Expand(params int[] target)
     {
+        target = (int[])target.Clone();
+        int lead = target.Length - Rank;
+        if (lead < 0) throw new ArgumentException($"Expand: shape {Nabla.Shape.Format(shape)} has more dimensions than target {Nabla.Shape.Format(target)}");
+        for (int i = 0; i < target.Length; i++)
+            if (target[i] == -1)
+            {
+                if (i < lead) throw new ArgumentException($"Expand: −1 is not allowed for the new leading dimension {i} of {Nabla.Shape.Format(target)}");
+                target[i] = shape[i - lead];
+            }
         var s = Nabla.Shape.Broadcast(shape, target, "Expand");
         if (!s.AsSpan().SequenceEqual(target)) throw new ArgumentException($"Expand: shape {Nabla.Shape.Format(shape)} cannot be expanded to {Nabla.Shape.Format(target)}");
         var o = new Tensor(Materialize(this, s), s);

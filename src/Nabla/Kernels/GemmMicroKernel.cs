@@ -1,0 +1,106 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Nabla.Kernels;
+
+public static unsafe partial class Gemm
+{
+    /// <summary>How a computed tile T is written: C = T, C = C + T, or C = β·C + T.</summary>
+    internal const int Store = 0, Accumulate = 1, ScaleAccumulate = 2;
+
+    /// <summary>
+    /// Tile of C (mr ≤ MR rows, nr ≤ NR columns) = Σₚ Ã[:, p] ⊗ B̃[p, :] over one packed A micro-panel
+    /// (MR per p) and one packed B micro-panel (NR per p, 32-byte aligned), written by <paramref name="mode"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void KernelAvx(int kc, float* ap, float* bp, float* c, int ldc, int mr, int nr, int mode, float beta)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Avx.LoadAlignedVector256(bp);
+            var b1 = Avx.LoadAlignedVector256(bp + 8);
+            var a0 = Avx.BroadcastScalarToVector256(ap);
+            c00 = Fma.MultiplyAdd(a0, b0, c00); c01 = Fma.MultiplyAdd(a0, b1, c01);
+            var a1 = Avx.BroadcastScalarToVector256(ap + 1);
+            c10 = Fma.MultiplyAdd(a1, b0, c10); c11 = Fma.MultiplyAdd(a1, b1, c11);
+            var a2 = Avx.BroadcastScalarToVector256(ap + 2);
+            c20 = Fma.MultiplyAdd(a2, b0, c20); c21 = Fma.MultiplyAdd(a2, b1, c21);
+            var a3 = Avx.BroadcastScalarToVector256(ap + 3);
+            c30 = Fma.MultiplyAdd(a3, b0, c30); c31 = Fma.MultiplyAdd(a3, b1, c31);
+            var a4 = Avx.BroadcastScalarToVector256(ap + 4);
+            c40 = Fma.MultiplyAdd(a4, b0, c40); c41 = Fma.MultiplyAdd(a4, b1, c41);
+            var a5 = Avx.BroadcastScalarToVector256(ap + 5);
+            c50 = Fma.MultiplyAdd(a5, b0, c50); c51 = Fma.MultiplyAdd(a5, b1, c51);
+            ap += MR; bp += NR;
+        }
+        if (mr == MR && nr == NR)
+        {
+            var vb = Vector256.Create(beta);
+            Put(c, c00, c01, mode, vb); c += ldc;
+            Put(c, c10, c11, mode, vb); c += ldc;
+            Put(c, c20, c21, mode, vb); c += ldc;
+            Put(c, c30, c31, mode, vb); c += ldc;
+            Put(c, c40, c41, mode, vb); c += ldc;
+            Put(c, c50, c51, mode, vb);
+        }
+        else
+        {
+            float* t = stackalloc float[MR * NR];
+            Avx.Store(t, c00); Avx.Store(t + 8, c01); Avx.Store(t + 16, c10); Avx.Store(t + 24, c11);
+            Avx.Store(t + 32, c20); Avx.Store(t + 40, c21); Avx.Store(t + 48, c30); Avx.Store(t + 56, c31);
+            Avx.Store(t + 64, c40); Avx.Store(t + 72, c41); Avx.Store(t + 80, c50); Avx.Store(t + 88, c51);
+            PutPartial(t, c, ldc, mr, nr, mode, beta);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Put(float* c, Vector256<float> t0, Vector256<float> t1, int mode, Vector256<float> beta)
+    {
+        if (mode == Accumulate)
+        {
+            t0 = Avx.Add(t0, Avx.LoadVector256(c));
+            t1 = Avx.Add(t1, Avx.LoadVector256(c + 8));
+        }
+        else if (mode == ScaleAccumulate)
+        {
+            t0 = Fma.MultiplyAdd(beta, Avx.LoadVector256(c), t0);
+            t1 = Fma.MultiplyAdd(beta, Avx.LoadVector256(c + 8), t1);
+        }
+        Avx.Store(c, t0);
+        Avx.Store(c + 8, t1);
+    }
+
+    /// <summary>Writes the valid mr×nr corner of an MR×NR tile t into C.</summary>
+    static void PutPartial(float* t, float* c, int ldc, int mr, int nr, int mode, float beta)
+    {
+        for (int i = 0; i < mr; i++, t += NR, c += ldc)
+            for (int j = 0; j < nr; j++)
+                c[j] = mode == Store ? t[j] : mode == Accumulate ? c[j] + t[j] : beta * c[j] + t[j];
+    }
+
+    /// <summary>Portable micro-kernel (no AVX/FMA): the same tile, with Vector128 arithmetic (or its software fallback).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void KernelPortable(int kc, float* ap, float* bp, float* c, int ldc, int mr, int nr, int mode, float beta)
+    {
+        float* t = stackalloc float[MR * NR];
+        new Span<float>(t, MR * NR).Clear();
+        for (int p = 0; p < kc; p++, ap += MR, bp += NR)
+        {
+            var b0 = Vector128.Load(bp); var b1 = Vector128.Load(bp + 4);
+            var b2 = Vector128.Load(bp + 8); var b3 = Vector128.Load(bp + 12);
+            for (int i = 0; i < MR; i++)
+            {
+                var av = Vector128.Create(ap[i]);
+                float* ti = t + i * NR;
+                Vector128.Store(Vector128.Load(ti) + av * b0, ti);
+                Vector128.Store(Vector128.Load(ti + 4) + av * b1, ti + 4);
+                Vector128.Store(Vector128.Load(ti + 8) + av * b2, ti + 8);
+                Vector128.Store(Vector128.Load(ti + 12) + av * b3, ti + 12);
+            }
+        }
+        PutPartial(t, c, ldc, mr, nr, mode, beta);
+    }
+}

@@ -1,0 +1,167 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Nabla.Kernels;
+
+public static unsafe partial class Gemm
+{
+    /// <summary>
+    /// Packs the mc×kc block of op(A) starting at row i0, column p0 into micro-panels of MR rows:
+    /// panel r holds op(A)[i0+MR·r+ii, p0+p] at dst[MR·kc·r + MR·p + ii], rows past mc zero-filled.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void PackA(bool transA, float* a, int lda, int i0, int p0, int mc, int kc, float* dst)
+    {
+        for (int ir = 0; ir < mc; ir += MR)
+        {
+            int mr = Math.Min(MR, mc - ir);
+            int i = i0 + ir;
+            if (transA)
+            {
+                // op(A)ᵢₚ = a[p·lda + i]: MR contiguous values per p
+                float* src = a + (long)p0 * lda + i;
+                if (mr == MR)
+                {
+                    for (int p = 0; p < kc; p++, src += lda, dst += MR)
+                    {
+                        dst[0] = src[0]; dst[1] = src[1]; dst[2] = src[2];
+                        dst[3] = src[3]; dst[4] = src[4]; dst[5] = src[5];
+                    }
+                }
+                else
+                {
+                    for (int p = 0; p < kc; p++, src += lda, dst += MR)
+                        for (int ii = 0; ii < MR; ii++) dst[ii] = ii < mr ? src[ii] : 0f;
+                }
+            }
+            else
+            {
+                // op(A)ᵢₚ = a[i·lda + p]: MR rows read in step
+                float* r0 = a + (long)i * lda + p0;
+                if (mr == MR)
+                {
+                    float* r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda, r4 = r3 + lda, r5 = r4 + lda;
+                    for (int p = 0; p < kc; p++, dst += MR)
+                    {
+                        dst[0] = r0[p]; dst[1] = r1[p]; dst[2] = r2[p];
+                        dst[3] = r3[p]; dst[4] = r4[p]; dst[5] = r5[p];
+                    }
+                }
+                else
+                {
+                    for (int p = 0; p < kc; p++, dst += MR)
+                        for (int ii = 0; ii < MR; ii++) dst[ii] = ii < mr ? r0[(long)ii * lda + p] : 0f;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Packs the kc×nc block of op(B) starting at row p0, column j0 into micro-panels of NR columns:
+    /// panel s holds op(B)[p0+p, j0+NR·s+jj] at dst[NR·kc·s + NR·p + jj], columns past nc zero-filled.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void PackB(bool transB, float* b, int ldb, int p0, int j0, int kc, int nc, float* dst)
+    {
+        for (int jr = 0; jr < nc; jr += NR)
+        {
+            int nr = Math.Min(NR, nc - jr);
+            int j = j0 + jr;
+            if (!transB)
+            {
+                // op(B)ₚⱼ = b[p·ldb + j]: a contiguous run of NR per p
+                float* src = b + (long)p0 * ldb + j;
+                if (nr == NR && Vector256.IsHardwareAccelerated)
+                {
+                    for (int p = 0; p < kc; p++, src += ldb, dst += NR)
+                    {
+                        Vector256.Store(Vector256.Load(src), dst);
+                        Vector256.Store(Vector256.Load(src + 8), dst + 8);
+                    }
+                }
+                else
+                {
+                    for (int p = 0; p < kc; p++, src += ldb, dst += NR)
+                        for (int jj = 0; jj < NR; jj++) dst[jj] = jj < nr ? src[jj] : 0f;
+                }
+            }
+            else
+            {
+                // op(B)ₚⱼ = b[j·ldb + p]: column j of op(B) is a contiguous row of b
+                float* src = b + (long)j * ldb + p0;
+                int p = 0;
+                if (nr == NR && Avx.IsSupported)
+                {
+                    for (; p + 8 <= kc; p += 8)
+                    {
+                        Transpose8x8(src + p, ldb, dst + NR * p);
+                        Transpose8x8(src + 8L * ldb + p, ldb, dst + NR * p + 8);
+                    }
+                }
+                for (; p < kc; p++)
+                {
+                    float* d = dst + NR * p;
+                    for (int jj = 0; jj < NR; jj++) d[jj] = jj < nr ? src[(long)jj * ldb + p] : 0f;
+                }
+                dst += NR * kc;
+            }
+        }
+    }
+
+    /// <summary>Reads an 8×8 tile (rows src + r·ld) and writes its transpose as 8 rows of stride NR at dst.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Transpose8x8(float* src, int ld, float* dst)
+    {
+        var r0 = Avx.LoadVector256(src); var r1 = Avx.LoadVector256(src + ld);
+        var r2 = Avx.LoadVector256(src + 2L * ld); var r3 = Avx.LoadVector256(src + 3L * ld);
+        var r4 = Avx.LoadVector256(src + 4L * ld); var r5 = Avx.LoadVector256(src + 5L * ld);
+        var r6 = Avx.LoadVector256(src + 6L * ld); var r7 = Avx.LoadVector256(src + 7L * ld);
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
+        var s0 = Avx.Shuffle(t0, t2, 0x44); var s1 = Avx.Shuffle(t0, t2, 0xEE);
+        var s2 = Avx.Shuffle(t1, t3, 0x44); var s3 = Avx.Shuffle(t1, t3, 0xEE);
+        var s4 = Avx.Shuffle(t4, t6, 0x44); var s5 = Avx.Shuffle(t4, t6, 0xEE);
+        var s6 = Avx.Shuffle(t5, t7, 0x44); var s7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(dst, Avx.Permute2x128(s0, s4, 0x20));
+        Avx.Store(dst + NR, Avx.Permute2x128(s1, s5, 0x20));
+        Avx.Store(dst + 2 * NR, Avx.Permute2x128(s2, s6, 0x20));
+        Avx.Store(dst + 3 * NR, Avx.Permute2x128(s3, s7, 0x20));
+        Avx.Store(dst + 4 * NR, Avx.Permute2x128(s0, s4, 0x31));
+        Avx.Store(dst + 5 * NR, Avx.Permute2x128(s1, s5, 0x31));
+        Avx.Store(dst + 6 * NR, Avx.Permute2x128(s2, s6, 0x31));
+        Avx.Store(dst + 7 * NR, Avx.Permute2x128(s3, s7, 0x31));
+    }
+
+    /// <summary>Per-thread 64-byte-aligned packing buffers, grown on demand and reused across calls.</summary>
+    sealed class PackBuffers
+    {
+        [ThreadStatic] static PackBuffers? current;
+        float* a, b;
+        nuint aCap, bCap;
+
+        internal static PackBuffers Current => current ??= new PackBuffers();
+
+        internal float* A(nuint floats) => Ensure(ref a, ref aCap, floats);
+        internal float* B(nuint floats) => Ensure(ref b, ref bCap, floats);
+
+        static float* Ensure(ref float* p, ref nuint cap, nuint floats)
+        {
+            if (floats <= cap) return p;
+            if (p != null) NativeMemory.AlignedFree(p);
+            p = null; cap = 0;
+            p = (float*)NativeMemory.AlignedAlloc(floats * sizeof(float), 64);
+            cap = floats;
+            return p;
+        }
+
+        ~PackBuffers()
+        {
+            if (a != null) NativeMemory.AlignedFree(a);
+            if (b != null) NativeMemory.AlignedFree(b);
+        }
+    }
+}

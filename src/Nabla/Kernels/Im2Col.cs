@@ -1,0 +1,105 @@
+using System.Numerics.Tensors;
+
+namespace Nabla.Kernels;
+
+/// <summary>
+/// The sliding-window geometry of a 2-D convolution over one image: C channels of H×W, a KH×KW kernel with
+/// stride (SH, SW), zero padding (PH, PW) and dilation (DH, DW), giving OH×OW output positions. Output position
+/// (oh, ow) and kernel tap (ki, kj) read input pixel (oh·SH − PH + ki·DH, ow·SW − PW + kj·DW).
+/// </summary>
+public readonly record struct ConvGeometry(int C, int H, int W, int KH, int KW, int SH, int SW, int PH, int PW, int DH, int DW, int OH, int OW)
+{
+    /// <summary>Rows of the column matrix: C·KH·KW.</summary>
+    public int Rows => C * KH * KW;
+    /// <summary>Columns of the column matrix: OH·OW.</summary>
+    public int Cols => OH * OW;
+
+    /// <summary>Output extent along one axis: ⌊(n + 2p − d·(k − 1) − 1)/s⌋ + 1 (may be ≤ 0 when the kernel does not fit).</summary>
+    public static int OutSize(int n, int k, int s, int p, int d) => (int)Math.Floor((n + 2.0 * p - d * (k - 1.0) - 1) / s) + 1;
+}
+
+/// <summary>
+/// im2col / col2im: unfold the receptive fields of one image into a column matrix col[C·KH·KW, OH·OW]
+/// (row (c, ki, kj), column (oh, ow)), so that a convolution becomes the product W[Cout, C·KH·KW] · col,
+/// and fold such a matrix back, summing the entries that land on the same pixel (the adjoint of im2col).
+/// Rows are filled as contiguous block copies when the stride along W is 1; padding becomes zeros.
+/// </summary>
+public static class Im2Col
+{
+    static int CeilDiv(int a, int b) => a >= 0 ? (a + b - 1) / b : -(-a / b);
+
+    /// <summary>The range [lo, hi) of output columns ow whose input column ow·SW − PW + kj·DW lies inside [0, W).</summary>
+    static (int lo, int hi) ValidRange(int kOff, int pad, int stride, int n, int outN)
+    {
+        // i = o·s − pad + kOff ∈ [0, n)  ⇔  o ≥ ⌈(pad − kOff)/s⌉ and o ≤ ⌊(n − 1 + pad − kOff)/s⌋
+        int lo = Math.Max(0, CeilDiv(pad - kOff, stride));
+        int top = n - 1 + pad - kOff;
+        int hi = top < 0 ? 0 : Math.Min(outN, top / stride + 1);
+        return (lo, Math.Max(lo, hi));
+    }
+
+    /// <summary>col[(c·KH + ki)·KW + kj, oh·OW + ow] = x[c, oh·SH − PH + ki·DH, ow·SW − PW + kj·DW] (0 outside the image).</summary>
+    public static void Unfold(in ConvGeometry g, ReadOnlySpan<float> x, Span<float> col)
+    {
+        int L = g.Cols, HW = g.H * g.W;
+        for (int c = 0; c < g.C; c++)
+        {
+            var xc = x.Slice(c * HW, HW);
+            for (int ki = 0; ki < g.KH; ki++)
+            {
+                for (int kj = 0; kj < g.KW; kj++)
+                {
+                    var dst = col.Slice(((c * g.KH + ki) * g.KW + kj) * L, L);
+                    int kOffW = kj * g.DW;
+                    var (lo, hi) = ValidRange(kOffW, g.PW, g.SW, g.W, g.OW);
+                    for (int oh = 0; oh < g.OH; oh++)
+                    {
+                        var d = dst.Slice(oh * g.OW, g.OW);
+                        int ih = oh * g.SH - g.PH + ki * g.DH;
+                        if ((uint)ih >= (uint)g.H || lo >= hi) { d.Clear(); continue; }
+                        if (lo > 0) d.Slice(0, lo).Clear();
+                        if (hi < g.OW) d.Slice(hi).Clear();
+                        int iw0 = lo * g.SW - g.PW + kOffW;
+                        var src = xc.Slice(ih * g.W);
+                        if (g.SW == 1) src.Slice(iw0, hi - lo).CopyTo(d.Slice(lo, hi - lo));
+                        else for (int ow = lo, iw = iw0; ow < hi; ow++, iw += g.SW) d[ow] = src[iw];
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The adjoint of <see cref="Unfold"/>: x[c, ih, iw] += Σ col entries that read (c, ih, iw). Adds into x.</summary>
+    public static void Fold(in ConvGeometry g, ReadOnlySpan<float> col, Span<float> x)
+    {
+        int L = g.Cols, HW = g.H * g.W;
+        for (int c = 0; c < g.C; c++)
+        {
+            var xc = x.Slice(c * HW, HW);
+            for (int ki = 0; ki < g.KH; ki++)
+            {
+                for (int kj = 0; kj < g.KW; kj++)
+                {
+                    var src = col.Slice(((c * g.KH + ki) * g.KW + kj) * L, L);
+                    int kOffW = kj * g.DW;
+                    var (lo, hi) = ValidRange(kOffW, g.PW, g.SW, g.W, g.OW);
+                    if (lo >= hi) continue;
+                    for (int oh = 0; oh < g.OH; oh++)
+                    {
+                        int ih = oh * g.SH - g.PH + ki * g.DH;
+                        if ((uint)ih >= (uint)g.H) continue;
+                        var s = src.Slice(oh * g.OW, g.OW);
+                        int iw0 = lo * g.SW - g.PW + kOffW;
+                        var dst = xc.Slice(ih * g.W);
+                        if (g.SW == 1)
+                        {
+                            var dd = dst.Slice(iw0, hi - lo);
+                            TensorPrimitives.Add(dd, s.Slice(lo, hi - lo), dd);
+                        }
+                        else for (int ow = lo, iw = iw0; ow < hi; ow++, iw += g.SW) dst[iw] += s[ow];
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,32 @@
+using System.Buffers;
+
+namespace Nabla.NN;
+
+/// <summary>
+/// Splits a batch of images into one contiguous range per core and runs a body on each range, so every worker
+/// reuses its own scratch buffers across its images (no allocation per image). Small batches of work stay on the
+/// calling thread.
+/// </summary>
+internal static class ImageBatch
+{
+    /// <summary>Below this many floating-point operations in total the batch runs serially.</summary>
+    const double ParallelThreshold = 2e6;
+
+    /// <summary>Calls <paramref name="body"/>(start, end, worker) over a partition of [0, n) into <paramref name="workers"/> ranges.</summary>
+    public static void For(int n, int workers, Action<int, int, int> body)
+    {
+        if (workers <= 1) { body(0, n, 0); return; }
+        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers },
+            w => body((int)((long)w * n / workers), (int)((long)(w + 1) * n / workers), w));
+    }
+
+    /// <summary>How many workers a batch of n images costing <paramref name="flops"/> in total deserves.</summary>
+    public static int Workers(int n, double flops)
+    {
+        int workers = Math.Min(n, Environment.ProcessorCount);
+        return workers <= 1 || flops < ParallelThreshold ? 1 : workers;
+    }
+
+    public static float[] Rent(int length) => ArrayPool<float>.Shared.Rent(Math.Max(1, length));
+    public static void Return(float[]? a) { if (a != null) ArrayPool<float>.Shared.Return(a); }
+}
