@@ -9,8 +9,12 @@ public static unsafe partial class Gemm
     /// <summary>Micro-tile: MR rows × NR columns of C held in registers.</summary>
     internal const int MR = 6, NR = 16;
 
-    /// <summary>Cache blocks: kc (shared dimension, a B micro-panel kc×NR sits in L1), mc (an A block mc×kc in L2), nc (a B block kc×nc in L3).</summary>
-    internal static readonly int KC = EnvInt("NABLA_GEMM_KC", 512), MC = EnvInt("NABLA_GEMM_MC", 144) / MR * MR, NC = EnvInt("NABLA_GEMM_NC", 4096) / NR * NR;
+    /// <summary>
+    /// Cache blocks: kc (shared dimension; a B micro-panel kc×NR sits in L1), mc (an A block mc×kc in L2),
+    /// and at most BFloats floats of packed op(B) per thread (a k×nc column block, in L3).
+    /// </summary>
+    internal static readonly int KC = EnvInt("NABLA_GEMM_KC", 512), MC = EnvInt("NABLA_GEMM_MC", 144) / MR * MR;
+    internal static readonly int BFloats = EnvInt("NABLA_GEMM_BFLOATS", 2 << 20);
 
     static int EnvInt(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), out int v) && v > 0 ? v : fallback;
@@ -18,43 +22,102 @@ public static unsafe partial class Gemm
     static readonly bool UseAvx = Avx.IsSupported && Fma.IsSupported && Vector256.IsHardwareAccelerated;
 
     static int RoundUp(int x, int to) => (x + to - 1) / to * to;
+    static int CeilDiv(int x, int d) => (x + d - 1) / d;
 
-    /// <summary>Single-threaded packed product of the whole given problem (one thread's share of a split).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <summary>
+    /// A product cut into tasks: task t covers rows [ic, ic + mcT) × columns [jc, jc + ncT) of C, with
+    /// t = (jc / ncT)·nI + ic / mcT. Threads take tasks in order from <see cref="Next"/>; a thread packs the
+    /// k×ncT column block of op(B) when it first takes a task in it, and an A block per task and kc step.
+    /// </summary>
+    internal struct Plan
+    {
+        public bool TransA, TransB;
+        public int M, N, K, Lda, Ldb, Ldc;
+        public float* A, B, C;
+        public float Beta;
+        public int KcMax, McT, NcT, NI, Total, Threads;
+        public int Next;
+    }
+
+    /// <summary>Chooses block sizes and the task grid for <paramref name="threads"/> threads.</summary>
+    internal static Plan MakePlan(bool transA, bool transB, int m, int n, int k,
+        float* a, int lda, float* b, int ldb, float* c, int ldc, float beta, int threads)
+    {
+        int kBlocks = CeilDiv(k, KC);
+        var p = new Plan
+        {
+            TransA = transA, TransB = transB, M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc,
+            A = a, B = b, C = c, Beta = beta, Threads = threads,
+            KcMax = CeilDiv(k, kBlocks),  // even kc steps: k = 513 gives 257 + 256, not 512 + 1
+        };
+        int ncCap = Math.Max(NR, BFloats / Math.Max(k, 1) / NR * NR);
+        int ncT = Math.Min(ncCap, RoundUp(n, NR)), mcT = Math.Min(MC, RoundUp(m, MR));
+        if (threads > 1)
+        {
+            // about four tasks per thread so that a thread slowed by other processes does fewer of them
+            int want = 4 * threads, nJ = CeilDiv(n, ncT);
+            int rowsPerTask = RoundUp(CeilDiv(m, CeilDiv(want, nJ)), MR);
+            mcT = Math.Clamp(rowsPerTask, Math.Min(4 * MR, RoundUp(m, MR)), MC);
+            int nI = CeilDiv(m, mcT);
+            if (nI * nJ < want)
+                ncT = Math.Min(ncT, Math.Max(4 * NR, RoundUp(CeilDiv(n, CeilDiv(want, nI)), NR)));
+        }
+        p.McT = mcT; p.NcT = ncT;
+        p.NI = CeilDiv(m, mcT);
+        p.Total = p.NI * CeilDiv(n, ncT);
+        return p;
+    }
+
+    /// <summary>Single-threaded packed product.</summary>
     internal static void PackedGemm(bool transA, bool transB, int m, int n, int k,
         float* a, int lda, float* b, int ldb, float* c, int ldc, float beta)
     {
-        if (m <= 0 || n <= 0) return;
-        // even kc blocks (k = 513 gives 257 + 256, not 512 + 1)
-        int kBlocks = (k + KC - 1) / KC, kcMax = (k + kBlocks - 1) / kBlocks;
-        int ncMax = Math.Min(NC, RoundUp(n, NR)), mcMax = Math.Min(MC, RoundUp(m, MR));
-        var buffers = PackBuffers.Current;
-        float* bp = buffers.B((nuint)kcMax * (nuint)ncMax);
-        float* ap = buffers.A((nuint)kcMax * (nuint)mcMax);
+        var plan = MakePlan(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, beta, 1);
+        RunTasks(&plan);
+    }
+
+    /// <summary>Takes and computes tasks of the plan until none is left (called by every participating thread).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void RunTasks(Plan* p)
+    {
+        float* bp = null, ap = null;
+        int packedJ = -1, k = p->K, kcMax = p->KcMax;
         bool avx = UseAvx;
-        for (int jc = 0; jc < n; jc += NC)
+        while (true)
         {
-            int nc = Math.Min(NC, n - jc);
+            int t = p->Threads > 1 ? Interlocked.Increment(ref p->Next) - 1 : p->Next++;
+            if (t >= p->Total) return;
+            int jIdx = t / p->NI, ic = (t - jIdx * p->NI) * p->McT, jc = jIdx * p->NcT;
+            int mc = Math.Min(p->McT, p->M - ic), nc = Math.Min(p->NcT, p->N - jc), ncPad = RoundUp(nc, NR);
+            if (bp == null)
+            {
+                var buffers = PackBuffers.Current;
+                bp = buffers.B((nuint)k * (nuint)RoundUp(p->NcT, NR));
+                ap = buffers.A((nuint)kcMax * (nuint)RoundUp(p->McT, MR));
+            }
+            if (jIdx != packedJ)
+            {
+                // the whole k×nc column block, kc step by kc step: step pc starts at bp + pc·ncPad
+                for (int pc = 0; pc < k; pc += kcMax)
+                    PackB(p->TransB, p->B, p->Ldb, pc, jc, Math.Min(kcMax, k - pc), nc, bp + (long)pc * ncPad);
+                packedJ = jIdx;
+            }
             for (int pc = 0; pc < k; pc += kcMax)
             {
                 int kc = Math.Min(kcMax, k - pc);
-                PackB(transB, b, ldb, pc, jc, kc, nc, bp);
-                int mode = pc > 0 || beta == 1f ? Accumulate : beta == 0f ? Store : ScaleAccumulate;
-                for (int ic = 0; ic < m; ic += MC)
+                int mode = pc > 0 || p->Beta == 1f ? Accumulate : p->Beta == 0f ? Store : ScaleAccumulate;
+                PackA(p->TransA, p->A, p->Lda, ic, pc, mc, kc, ap);
+                float* bstep = bp + (long)pc * ncPad;
+                for (int jr = 0; jr < nc; jr += NR)
                 {
-                    int mc = Math.Min(MC, m - ic);
-                    PackA(transA, a, lda, ic, pc, mc, kc, ap);
-                    for (int jr = 0; jr < nc; jr += NR)
+                    int nr = Math.Min(NR, nc - jr);
+                    float* bpanel = bstep + (long)jr * kc;
+                    float* cblock = p->C + (long)ic * p->Ldc + jc + jr;
+                    for (int ir = 0; ir < mc; ir += MR)
                     {
-                        int nr = Math.Min(NR, nc - jr);
-                        float* bpanel = bp + (long)jr * kc;
-                        float* cblock = c + (long)ic * ldc + jc + jr;
-                        for (int ir = 0; ir < mc; ir += MR)
-                        {
-                            int mr = Math.Min(MR, mc - ir);
-                            if (avx) KernelAvx(kc, ap + (long)ir * kc, bpanel, cblock + (long)ir * ldc, ldc, mr, nr, mode, beta);
-                            else KernelPortable(kc, ap + (long)ir * kc, bpanel, cblock + (long)ir * ldc, ldc, mr, nr, mode, beta);
-                        }
+                        int mr = Math.Min(MR, mc - ir);
+                        if (avx) KernelAvx(kc, ap + (long)ir * kc, bpanel, cblock + (long)ir * p->Ldc, p->Ldc, mr, nr, mode, p->Beta);
+                        else KernelPortable(kc, ap + (long)ir * kc, bpanel, cblock + (long)ir * p->Ldc, p->Ldc, mr, nr, mode, p->Beta);
                     }
                 }
             }

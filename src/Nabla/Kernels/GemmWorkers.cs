@@ -4,8 +4,8 @@ namespace Nabla.Kernels;
 
 /// <summary>
 /// Persistent worker threads for <see cref="Gemm.Sgemm"/>: the rows of C (or its columns, when C has few rows)
-/// are cut into one share per thread; the caller computes the first share, each worker one other, each packing
-/// its own panels. A worker spins briefly after a job (back-to-back products then start without a wake-up)
+/// are cut into tasks (see <see cref="Gemm.Plan"/>) that the caller and the workers take in turn, each thread
+/// packing its own panels, so a thread slowed by other processes simply takes fewer tasks. A worker spins briefly after a job (back-to-back products then start without a wake-up)
 /// and then sleeps on a semaphore. One product uses the workers at a time; a concurrent caller runs alone.
 /// </summary>
 internal static unsafe class GemmWorkers
@@ -27,16 +27,6 @@ internal static unsafe class GemmWorkers
         return w;
     }
 
-    /// <summary>One share: C[rows or columns] = op(A)·op(B) + β·C on pointers already offset to the share.</summary>
-    struct Job
-    {
-        public bool TransA, TransB;
-        public int M, N, K, Lda, Ldb, Ldc;
-        public float* A, B, C;
-        public float Beta;
-        public readonly void Execute() => Gemm.PackedGemm(TransA, TransB, M, N, K, A, Lda, B, Ldb, C, Ldc, Beta);
-    }
-
     internal static void Run(bool transA, bool transB, int m, int n, int k,
         float* a, int lda, float* b, int ldb, float* c, int ldc, float beta)
     {
@@ -47,42 +37,14 @@ internal static unsafe class GemmWorkers
         }
         try
         {
-            int threads = Count + 1;
-            int mTiles = (m + Gemm.MR - 1) / Gemm.MR, nTiles = (n + Gemm.NR - 1) / Gemm.NR;
-            bool splitM = mTiles >= 2 * threads || mTiles >= nTiles;
-            int tiles = splitM ? mTiles : nTiles;
-            int parts = Math.Min(threads, tiles);
-            if (parts < 2)
-            {
-                Gemm.PackedGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, beta);
-                return;
-            }
-            Span<Job> jobs = stackalloc Job[parts];
-            for (int t = 0; t < parts; t++)
-            {
-                int t0 = (int)((long)tiles * t / parts), t1 = (int)((long)tiles * (t + 1) / parts);
-                ref var j = ref jobs[t];
-                j = new Job { TransA = transA, TransB = transB, M = m, N = n, K = k, A = a, Lda = lda, B = b, Ldb = ldb, C = c, Ldc = ldc, Beta = beta };
-                if (splitM)
-                {
-                    int r0 = t0 * Gemm.MR, r1 = Math.Min(m, t1 * Gemm.MR);
-                    j.M = r1 - r0;
-                    j.A = transA ? a + r0 : a + (long)r0 * lda;
-                    j.C = c + (long)r0 * ldc;
-                }
-                else
-                {
-                    int c0 = t0 * Gemm.NR, c1 = Math.Min(n, t1 * Gemm.NR);
-                    j.N = c1 - c0;
-                    j.B = transB ? b + (long)c0 * ldb : b + c0;
-                    j.C = c + c0;
-                }
-            }
-            for (int t = 1; t < parts; t++) Workers[t - 1].Post(jobs[t]);
+            var plan = Gemm.MakePlan(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, beta, Count + 1);
+            int helpers = Math.Min(Count, plan.Total - 1);
+            for (int w = 0; w < helpers; w++) Workers[w].Post(&plan);
             Exception? error = null;
-            try { jobs[0].Execute(); }
+            try { Gemm.RunTasks(&plan); }
             catch (Exception e) { error = e; }
-            for (int t = 1; t < parts; t++) error ??= Workers[t - 1].WaitDone();
+            // the plan lives on this stack: every worker must be finished with it (or never have started)
+            for (int w = 0; w < helpers; w++) error ??= Workers[w].Retire();
             if (error != null) throw new AggregateException("Sgemm: a worker failed.", error);
         }
         finally { Volatile.Write(ref busy, 0); }
@@ -90,9 +52,10 @@ internal static unsafe class GemmWorkers
 
     sealed class Worker
     {
+        const int Idle = 0, Posted = 1, Running = 2;
         readonly SemaphoreSlim wake = new(0);
-        Job job;
-        int posted, done, sleeping;
+        Gemm.Plan* plan;
+        int state, posts, sleeping;
         Exception? error;
 
         public Worker(int index)
@@ -101,19 +64,21 @@ internal static unsafe class GemmWorkers
             thread.Start();
         }
 
-        public void Post(in Job j)
+        public void Post(Gemm.Plan* p)
         {
-            job = j;
+            plan = p;
             error = null;
-            Volatile.Write(ref posted, posted + 1);
+            Volatile.Write(ref state, Posted);
+            Volatile.Write(ref posts, posts + 1);
             if (Interlocked.Exchange(ref sleeping, 0) == 1) wake.Release();
         }
 
-        public Exception? WaitDone()
+        /// <summary>Withdraws the job if the worker has not taken it yet, else waits until it has finished.</summary>
+        public Exception? Retire()
         {
-            int target = Volatile.Read(ref posted);
+            if (Interlocked.CompareExchange(ref state, Idle, Posted) == Posted) return null;
             var spin = new SpinWait();
-            while (Volatile.Read(ref done) != target) spin.SpinOnce(sleep1Threshold: -1);
+            while (Volatile.Read(ref state) != Idle) spin.SpinOnce(sleep1Threshold: -1);
             return error;
         }
 
@@ -123,11 +88,11 @@ internal static unsafe class GemmWorkers
             while (true)
             {
                 long deadline = Stopwatch.GetTimestamp() + SpinTicks;
-                while (Volatile.Read(ref posted) == seen)
+                while (Volatile.Read(ref posts) == seen)
                 {
                     if (Stopwatch.GetTimestamp() < deadline) { Thread.SpinWait(16); continue; }
                     Interlocked.Exchange(ref sleeping, 1);
-                    if (Volatile.Read(ref posted) != seen)
+                    if (Volatile.Read(ref posts) != seen)
                     {
                         // a post raced with going to sleep: if the poster saw the flag, consume its release
                         if (Interlocked.Exchange(ref sleeping, 0) == 0) wake.Wait();
@@ -135,10 +100,11 @@ internal static unsafe class GemmWorkers
                     else wake.Wait();
                     deadline = Stopwatch.GetTimestamp() + SpinTicks;
                 }
-                seen = Volatile.Read(ref posted);
-                try { job.Execute(); }
+                seen = Volatile.Read(ref posts);
+                if (Interlocked.CompareExchange(ref state, Running, Posted) != Posted) continue;  // withdrawn
+                try { Gemm.RunTasks(plan); }
                 catch (Exception e) { error = e; }
-                Volatile.Write(ref done, seen);
+                Volatile.Write(ref state, Idle);
             }
         }
     }

@@ -44,7 +44,7 @@ public static class SoftmaxKernel
                 TensorPrimitives.Subtract(xr, m, yr);
                 TensorPrimitives.Exp(yr, yr);
                 float s = TensorPrimitives.Sum(yr);
-                if (log) TensorPrimitives.Subtract(xr, m + MathF.Log(s), yr);
+                if (log) { TensorPrimitives.Subtract(xr, m, yr); TensorPrimitives.Subtract(yr, MathF.Log(s), yr); }   // (x − m) − ln s: exact for large m
                 else TensorPrimitives.Multiply(yr, 1f / s, yr);
             });
             return;
@@ -57,8 +57,8 @@ public static class SoftmaxKernel
                 for (int k = 0; k < len; k++) m = MathF.Max(m, x[b + k * inner]);
                 double s = 0;
                 for (int k = 0; k < len; k++) s += MathF.Exp(x[b + k * inner] - m);
-                float lse = m + (float)Math.Log(s);
-                if (log) for (int k = 0; k < len; k++) y[b + k * inner] = x[b + k * inner] - lse;
+                float ls = (float)Math.Log(s);
+                if (log) for (int k = 0; k < len; k++) y[b + k * inner] = (x[b + k * inner] - m) - ls;
                 else { float inv = (float)(1 / s); for (int k = 0; k < len; k++) y[b + k * inner] = MathF.Exp(x[b + k * inner] - m) * inv; }
             }
     }

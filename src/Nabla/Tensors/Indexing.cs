@@ -5,7 +5,7 @@ public sealed partial class Tensor
     /// <summary>Elements start, start+step, … below end along an axis (negative start/end count from the end, clamped as Python slices).</summary>
     public Tensor Slice(int axis, int start, int end, int step = 1)
     {
-        int ax = Nabla.Shape.NormalizeAxis(axis, Rank, "Slice");
+        int ax = Nabla.Shape.NormalizeAxis(axis, shape, "Slice");
         if (step <= 0) throw new ArgumentException($"Slice: step must be positive, got {step}");
         int len = shape[ax];
         int s = Math.Clamp(start < 0 ? start + len : start, 0, len);
@@ -31,7 +31,7 @@ public sealed partial class Tensor
     /// <summary>Rows (or slices along <paramref name="axis"/>) picked by integer indices, repeats allowed; gradients of repeats add up.</summary>
     public Tensor IndexSelect(int axis, ReadOnlySpan<int> indices)
     {
-        int ax = Nabla.Shape.NormalizeAxis(axis, Rank, "IndexSelect");
+        int ax = Nabla.Shape.NormalizeAxis(axis, shape, "IndexSelect");
         var (outer, len, inner) = Split(ax);
         var idx = indices.ToArray();
         foreach (var i in idx)
@@ -61,7 +61,7 @@ public sealed partial class Tensor
     /// </summary>
     public Tensor Gather(int axis, Tensor index)
     {
-        int ax = Nabla.Shape.NormalizeAxis(axis, Rank, "Gather");
+        int ax = Nabla.Shape.NormalizeAxis(axis, shape, "Gather");
         if (index.Rank != Rank) throw new ArgumentException($"Gather: index of shape {Nabla.Shape.Format(index.shape)} must have the rank of input {Nabla.Shape.Format(shape)}");
         for (int d = 0; d < Rank; d++)
             if (d != ax && index.shape[d] > shape[d]) throw new ArgumentException($"Gather: index shape {Nabla.Shape.Format(index.shape)} exceeds input {Nabla.Shape.Format(shape)} at dimension {d}");

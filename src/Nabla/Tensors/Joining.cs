@@ -7,7 +7,7 @@ public sealed partial class Tensor
     {
         if (tensors.Count == 0) throw new ArgumentException("Concat: no tensors given");
         var first = tensors[0];
-        int ax = Nabla.Shape.NormalizeAxis(axis, first.Rank, "Concat");
+        int ax = Nabla.Shape.NormalizeAxis(axis, first.shape, "Concat");
         int total = 0;
         foreach (var t in tensors)
         {
@@ -53,14 +53,17 @@ public sealed partial class Tensor
         foreach (var t in tensors)
             if (!t.shape.AsSpan().SequenceEqual(tensors[0].shape))
                 throw new ArgumentException($"Stack: shape {Nabla.Shape.Format(t.shape)} differs from {Nabla.Shape.Format(tensors[0].shape)}");
-        int ax = Nabla.Shape.NormalizeAxis(axis, tensors[0].Rank + 1, "Stack");
+        int r = tensors[0].Rank;
+        if (axis < -(r + 1) || axis > r)
+            throw new ArgumentOutOfRangeException(nameof(axis), $"Stack: axis {axis} is out of range [{-(r + 1)}, {r}] for tensors of shape {Nabla.Shape.Format(tensors[0].shape)}");
+        int ax = axis < 0 ? axis + r + 1 : axis;
         return Concat(tensors.Select(t => t.Unsqueeze(ax)).ToArray(), ax);
     }
 
     /// <summary>Splits into pieces of the given sizes along an axis (the inverse of <see cref="Concat"/>).</summary>
     public Tensor[] Split(int[] sizes, int axis = 0)
     {
-        int ax = Nabla.Shape.NormalizeAxis(axis, Rank, "Split");
+        int ax = Nabla.Shape.NormalizeAxis(axis, shape, "Split");
         foreach (var n in sizes)
             if (n < 0) throw new ArgumentException($"Split: negative size {n} in {Nabla.Shape.Format(sizes)}");
         if (sizes.Sum() != shape[ax]) throw new ArgumentException($"Split: sizes {Nabla.Shape.Format(sizes)} do not add up to {shape[ax]} (axis {ax} of {Nabla.Shape.Format(shape)})");
@@ -73,7 +76,7 @@ public sealed partial class Tensor
     /// <summary>Splits into <paramref name="chunks"/> pieces of ⌈n/chunks⌉ along an axis (the last may be smaller), as torch.chunk.</summary>
     public Tensor[] Chunk(int chunks, int axis = 0)
     {
-        int ax = Nabla.Shape.NormalizeAxis(axis, Rank, "Chunk");
+        int ax = Nabla.Shape.NormalizeAxis(axis, shape, "Chunk");
         if (chunks <= 0) throw new ArgumentException($"Chunk: chunks must be positive, got {chunks}");
         int n = shape[ax], size = Math.Max(1, (n + chunks - 1) / chunks);
         var sizes = new List<int>();

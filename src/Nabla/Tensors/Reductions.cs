@@ -10,7 +10,7 @@ public sealed partial class Tensor
         var reduce = new bool[shape.Length];
         foreach (var a in axes)
         {
-            int n = Nabla.Shape.NormalizeAxis(a, shape.Length, op);
+            int n = Nabla.Shape.NormalizeAxis(a, shape, op);
             if (reduce[n]) throw new ArgumentException($"{op}: axis {a} is given twice for shape {Nabla.Shape.Format(shape)}");
             reduce[n] = true;
         }
@@ -87,7 +87,7 @@ public sealed partial class Tensor
 
     Tensor ExtremumAlong(int axis, bool keepDim, bool max, string op, out int[] argIdx)
     {
-        axis = Nabla.Shape.NormalizeAxis(axis, Rank, op);
+        axis = Nabla.Shape.NormalizeAxis(axis, shape, op);
         var (outer, len, inner) = Split(axis);
         if (len == 0) throw new ArgumentException($"{op}: axis {axis} of shape {Nabla.Shape.Format(shape)} is empty");
         var o = new Tensor(new float[outer * inner], AxisOutShape(axis, keepDim));
@@ -153,7 +153,7 @@ public sealed partial class Tensor
     {
         using var _ = NoGrad();
         ExtremumAlong(axis, keepDim, true, "ArgMax", out var idx);
-        axis = Nabla.Shape.NormalizeAxis(axis, Rank, "ArgMax");
+        axis = Nabla.Shape.NormalizeAxis(axis, shape, "ArgMax");
         var o = new Tensor(new float[idx.Length], AxisOutShape(axis, keepDim));
         for (int i = 0; i < idx.Length; i++) o.data[i] = idx[i];
         return o;
@@ -164,7 +164,7 @@ public sealed partial class Tensor
     {
         using var _ = NoGrad();
         ExtremumAlong(axis, keepDim, false, "ArgMin", out var idx);
-        axis = Nabla.Shape.NormalizeAxis(axis, Rank, "ArgMin");
+        axis = Nabla.Shape.NormalizeAxis(axis, shape, "ArgMin");
         var o = new Tensor(new float[idx.Length], AxisOutShape(axis, keepDim));
         for (int i = 0; i < idx.Length; i++) o.data[i] = idx[i];
         return o;
@@ -173,7 +173,7 @@ public sealed partial class Tensor
     /// <summary>log Σ exp(x) along an axis, computed stably as m + log Σ exp(x − m); d/dx = softmax(x).</summary>
     public Tensor LogSumExp(int axis, bool keepDim = false)
     {
-        axis = Nabla.Shape.NormalizeAxis(axis, Rank, "LogSumExp");
+        axis = Nabla.Shape.NormalizeAxis(axis, shape, "LogSumExp");
         var (outer, len, inner) = Split(axis);
         var o = new Tensor(new float[outer * inner], AxisOutShape(axis, keepDim));
         SoftmaxKernel.LogSumExp(data, outer, len, inner, o.data);
@@ -195,7 +195,7 @@ public sealed partial class Tensor
     /// <summary>softmax(x)_i = exp(x_i − LSE(x)); backward gx = y ⊙ (gy − Σ gy ⊙ y).</summary>
     public Tensor Softmax(int axis)
     {
-        axis = Nabla.Shape.NormalizeAxis(axis, Rank, "Softmax");
+        axis = Nabla.Shape.NormalizeAxis(axis, shape, "Softmax");
         var (outer, len, inner) = Split(axis);
         var y = new Tensor(new float[Size], shape);
         SoftmaxKernel.Softmax(data, outer, len, inner, y.data, log: false);
@@ -211,7 +211,7 @@ public sealed partial class Tensor
     /// <summary>log softmax(x) = x − LSE(x); backward gx = gy − softmax ⊙ Σ gy.</summary>
     public Tensor LogSoftmax(int axis)
     {
-        axis = Nabla.Shape.NormalizeAxis(axis, Rank, "LogSoftmax");
+        axis = Nabla.Shape.NormalizeAxis(axis, shape, "LogSoftmax");
         var (outer, len, inner) = Split(axis);
         var y = new Tensor(new float[Size], shape);
         SoftmaxKernel.Softmax(data, outer, len, inner, y.data, log: true);

@@ -37,6 +37,15 @@ public static class Shape
         return a;
     }
 
+    /// <summary>Maps a possibly negative axis of a tensor of <paramref name="shape"/> into [0, rank); the message names the op and the shape.</summary>
+    public static int NormalizeAxis(int axis, int[] shape, string op)
+    {
+        int rank = shape.Length, a = axis < 0 ? axis + rank : axis;
+        if (a < 0 || a >= rank)
+            throw new ArgumentOutOfRangeException(nameof(axis), $"{op}: axis {axis} is out of range for a tensor of shape {Format(shape)} (rank {rank})");
+        return a;
+    }
+
     /// <summary>The NumPy broadcast of two shapes; throws naming the op and both shapes when incompatible.</summary>
     public static int[] Broadcast(int[] a, int[] b, string op)
     {

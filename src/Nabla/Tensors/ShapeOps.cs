@@ -33,7 +33,7 @@ public sealed partial class Tensor
     public Tensor Flatten(int startDim = 0, int endDim = -1)
     {
         if (Rank == 0) return Reshape(1);
-        int a = Nabla.Shape.NormalizeAxis(startDim, Rank, "Flatten"), b = Nabla.Shape.NormalizeAxis(endDim, Rank, "Flatten");
+        int a = Nabla.Shape.NormalizeAxis(startDim, shape, "Flatten"), b = Nabla.Shape.NormalizeAxis(endDim, shape, "Flatten");
         if (a > b) throw new ArgumentException($"Flatten: start dim {startDim} is after end dim {endDim}");
         var l = new List<int>();
         for (int i = 0; i < a; i++) l.Add(shape[i]);
@@ -46,7 +46,9 @@ public sealed partial class Tensor
     /// <summary>Inserts a size-1 dimension at <paramref name="axis"/>.</summary>
     public Tensor Unsqueeze(int axis)
     {
-        int a = Nabla.Shape.NormalizeAxis(axis, Rank + 1, "Unsqueeze");
+        if (axis < -(Rank + 1) || axis > Rank)
+            throw new ArgumentOutOfRangeException(nameof(axis), $"Unsqueeze: axis {axis} is out of range [{-(Rank + 1)}, {Rank}] for a tensor of shape {Nabla.Shape.Format(shape)}");
+        int a = axis < 0 ? axis + Rank + 1 : axis;
         var l = new List<int>(shape); l.Insert(a, 1);
         return Reshape(l.ToArray());
     }
@@ -55,7 +57,7 @@ public sealed partial class Tensor
     public Tensor Squeeze(int? axis = null)
     {
         var l = new List<int>();
-        int a = axis is int ax ? Nabla.Shape.NormalizeAxis(ax, Rank, "Squeeze") : -1;
+        int a = axis is int ax ? Nabla.Shape.NormalizeAxis(ax, shape, "Squeeze") : -1;
         for (int i = 0; i < Rank; i++) if (!(shape[i] == 1 && (a < 0 || a == i))) l.Add(shape[i]);
         return Reshape(l.ToArray());
     }
@@ -67,7 +69,7 @@ public sealed partial class Tensor
         var p = new int[Rank]; var seen = new bool[Rank];
         for (int i = 0; i < Rank; i++)
         {
-            p[i] = Nabla.Shape.NormalizeAxis(dims[i], Rank, "Permute");
+            p[i] = Nabla.Shape.NormalizeAxis(dims[i], shape, "Permute");
             if (seen[p[i]]) throw new ArgumentException($"Permute: dimension {dims[i]} repeated in {Nabla.Shape.Format(dims)}");
             seen[p[i]] = true;
         }
@@ -101,7 +103,7 @@ public sealed partial class Tensor
     {
         var p = new int[Rank];
         for (int i = 0; i < Rank; i++) p[i] = i;
-        int a = Nabla.Shape.NormalizeAxis(dim0, Rank, "Transpose"), b = Nabla.Shape.NormalizeAxis(dim1, Rank, "Transpose");
+        int a = Nabla.Shape.NormalizeAxis(dim0, shape, "Transpose"), b = Nabla.Shape.NormalizeAxis(dim1, shape, "Transpose");
         (p[a], p[b]) = (p[b], p[a]);
         return Permute(p);
     }

@@ -32,7 +32,7 @@ public sealed partial class Tensor
     /// <summary>Number of elements.</summary>
     public int Size => data.Length;
     /// <summary>Size of dimension <paramref name="axis"/> (negative counts from the end).</summary>
-    public int Dim(int axis) => shape[Nabla.Shape.NormalizeAxis(axis, shape.Length, "Dim")];
+    public int Dim(int axis) => shape[Nabla.Shape.NormalizeAxis(axis, shape, "Dim")];
 
     /// <summary>The storage, row-major. Writing to it bypasses autograd: do so only outside recorded graphs.</summary>
     public Span<float> Data => data;
@@ -150,7 +150,15 @@ public sealed partial class Tensor
         return sb.Append(')').ToString();
     }
 
-    static string Fmt(float v) => v.ToString("0.####", CultureInfo.InvariantCulture);
+    /// <summary>Up to 4 decimals; scientific notation for tiny or huge magnitudes; nan/inf spelled as PyTorch.</summary>
+    static string Fmt(float v)
+    {
+        if (float.IsNaN(v)) return "nan";
+        if (float.IsInfinity(v)) return v > 0 ? "inf" : "-inf";
+        float a = MathF.Abs(v);
+        if (a != 0 && (a < 1e-4f || a >= 1e6f)) return v.ToString("0.####e+00", CultureInfo.InvariantCulture);
+        return v.ToString("0.####", CultureInfo.InvariantCulture);
+    }
 
     void Append(StringBuilder sb, int dim, int offset, int indent)
     {

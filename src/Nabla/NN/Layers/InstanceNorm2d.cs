@@ -1,0 +1,46 @@
+namespace Nabla.NN;
+
+/// <summary>
+/// Instance normalization of [N, C, H, W] (or unbatched [C, H, W]) inputs: each (sample, channel) plane is normalized by
+/// its own mean and biased variance. As PyTorch, affine and track_running_stats are off by default; with running
+/// statistics on, evaluation mode normalizes by them instead.
+/// </summary>
+public sealed class InstanceNorm2d : Module
+{
+    public int NumFeatures { get; }
+    public float Eps { get; }
+    /// <summary>Weight of the newest batch in the running averages (null counts as 0, as PyTorch's instance norm).</summary>
+    public float? Momentum { get; set; }
+    public bool Affine { get; }
+    public bool TrackRunningStats { get; }
+    public Tensor? Weight { get; }
+    public Tensor? Bias { get; }
+    public Tensor? RunningMean { get; }
+    public Tensor? RunningVar { get; }
+
+    public InstanceNorm2d(int numFeatures, float eps = 1e-5f, float? momentum = 0.1f, bool affine = false, bool trackRunningStats = false)
+    {
+        if (numFeatures <= 0) throw new ArgumentException($"InstanceNorm2d: num_features must be positive, got {numFeatures}");
+        if (!(eps > 0)) throw new ArgumentException($"InstanceNorm2d: eps must be positive, got {eps}");
+        NumFeatures = numFeatures; Eps = eps; Momentum = momentum; Affine = affine; TrackRunningStats = trackRunningStats;
+        if (affine)
+        {
+            Weight = RegisterParameter("weight", Tensor.Ones(numFeatures));
+            Bias = RegisterParameter("bias", Tensor.Zeros(numFeatures));
+        }
+        if (trackRunningStats)
+        {
+            RunningMean = RegisterBuffer("running_mean", Tensor.Zeros(numFeatures));
+            RunningVar = RegisterBuffer("running_var", Tensor.Ones(numFeatures));
+            RegisterBuffer("num_batches_tracked", Tensor.Scalar(0), integer: true);
+        }
+    }
+
+    public override Tensor Forward(Tensor x)
+    {
+        if (x.Rank == 3) return Forward(x.Unsqueeze(0)).Squeeze(0);
+        if (x.Rank != 4) throw new ArgumentException($"InstanceNorm2d: expected 3-D or 4-D input [(N,) C, H, W], got {Shape.Format(x.Shape)}");
+        if (x.Dim(1) != NumFeatures) throw new ArgumentException($"InstanceNorm2d({NumFeatures}): input of shape {Shape.Format(x.Shape)} has {x.Dim(1)} channels");
+        return Functional.InstanceNorm(x, RunningMean, RunningVar, Weight, Bias, Training || !TrackRunningStats, Momentum ?? 0f, Eps);
+    }
+}
