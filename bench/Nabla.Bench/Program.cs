@@ -5,6 +5,8 @@ using Nabla.Bench;
 var workloads = new Dictionary<string, Action<string[]>>(StringComparer.OrdinalIgnoreCase)
 {
     ["gemm"] = GemmWorkload.Run,
+    ["gmm"] = GmmWorkload.Run,
+    ["ar"] = ArWorkload.Run,
 };
 if (args.Length == 0 || !workloads.TryGetValue(args[0], out var run))
 {
