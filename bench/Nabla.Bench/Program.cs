@@ -7,6 +7,9 @@ var workloads = new Dictionary<string, Action<string[]>>(StringComparer.OrdinalI
     ["gemm"] = GemmWorkload.Run,
     ["gmm"] = GmmWorkload.Run,
     ["ar"] = ArWorkload.Run,
+    ["mlp"] = MlpWorkload.Run,
+    ["cnn"] = CnnWorkload.Run,
+    ["vae"] = VaeWorkload.Run,
 };
 if (args.Length == 0 || !workloads.TryGetValue(args[0], out var run))
 {

@@ -1,0 +1,69 @@
+using Nabla.Data;
+using Nabla.NN;
+using Nabla.Optim;
+
+namespace Nabla.Models;
+
+/// <summary>
+/// Image classifiers for 28×28 Fashion-MNIST-like data (the `mlp` and `cnn` benchmark networks) and their
+/// training loop: softmax cross-entropy, Adam, mini-batches.
+/// </summary>
+public static class Classifier
+{
+    /// <summary>784-256-256-10 with ReLU (the `mlp` workload). Input [N, 784] or [N, 1, 28, 28].</summary>
+    public static Sequential Mlp(Generator? gen = null) => new(
+        new Flatten(), new Linear(784, 256, gen: gen), new ReLU(), new Linear(256, 256, gen: gen), new ReLU(), new Linear(256, 10, gen: gen));
+
+    /// <summary>
+    /// conv3x3(1→32)-BN-ReLU → conv3x3(32→64, s2)-BN-ReLU → conv3x3(64→64, s2)-BN-ReLU → flatten → linear(3136→10)
+    /// (the `cnn` workload; convolutions have no bias because BatchNorm follows). Input [N, 1, 28, 28].
+    /// </summary>
+    public static Sequential Cnn(Generator? gen = null) => new(
+        new Conv2d(1, 32, 3, stride: 1, padding: 1, bias: false, gen: gen), new BatchNorm2d(32), new ReLU(),
+        new Conv2d(32, 64, 3, stride: 2, padding: 1, bias: false, gen: gen), new BatchNorm2d(64), new ReLU(),
+        new Conv2d(64, 64, 3, stride: 2, padding: 1, bias: false, gen: gen), new BatchNorm2d(64), new ReLU(),
+        new Flatten(), new Linear(64 * 7 * 7, 10, gen: gen));
+
+    /// <summary>Builds a named architecture: "mlp" or "cnn".</summary>
+    public static Sequential Create(string name, Generator? gen = null) => name.ToLowerInvariant() switch
+    {
+        "mlp" => Mlp(gen),
+        "cnn" => Cnn(gen),
+        _ => throw new ArgumentException($"unknown classifier '{name}' (expected mlp or cnn)"),
+    };
+
+    /// <summary>One optimization step on a batch; returns the mean cross-entropy.</summary>
+    public static float TrainStep(Module model, Optimizer opt, Tensor x, int[] labels)
+    {
+        var loss = Functional.CrossEntropy(model.Forward(x), labels);
+        model.ZeroGrad();
+        loss.Backward();
+        opt.Step();
+        return loss.Item();
+    }
+
+    /// <summary>Logits for a data set in eval mode, in chunks of <paramref name="batch"/>.</summary>
+    public static Tensor Predict(Module model, Tensor x, int batch = 1000)
+    {
+        bool was = model.Training;
+        model.Eval();
+        try
+        {
+            using var _ = Tensor.NoGrad();
+            int n = x.Dim(0);
+            var parts = new List<Tensor>();
+            for (int i = 0; i < n; i += batch) parts.Add(model.Forward(x.Slice(0, i, Math.Min(n, i + batch))));
+            return parts.Count == 1 ? parts[0] : Tensor.Concat(parts, 0);
+        }
+        finally { model.Train(was); }
+    }
+
+    /// <summary>Share of images whose arg-max logit equals the label.</summary>
+    public static double Accuracy(Module model, LabeledDataset data, int batch = 1000)
+    {
+        var pred = Predict(model, data.Inputs, batch).ArgMax(1).Data;
+        int correct = 0;
+        for (int i = 0; i < data.Labels.Length; i++) if ((int)pred[i] == data.Labels[i]) correct++;
+        return data.Labels.Length == 0 ? 0 : (double)correct / data.Labels.Length;
+    }
+}
