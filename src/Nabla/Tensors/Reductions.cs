@@ -51,19 +51,21 @@ public sealed partial class Tensor
     public Tensor Mean(int axis, bool keepDim = false) => Mean(new[] { axis }, keepDim);
     public Tensor Mean(int[] axes, bool keepDim = false)
     {
+        ReducedShape(axes, keepDim, "Mean", out _);   // validates the axes under this op's name
         var s = Sum(axes, keepDim);
         int n = s.Size == 0 ? 0 : Size / s.Size;
-        return s * (1f / n);
+        return s / n;
     }
 
     /// <summary>Variance Σ(x − x̄)²/(n − correction) over <paramref name="axes"/>; correction 1 (unbiased) by default, as torch.var.</summary>
     public Tensor Var(int[] axes, bool keepDim = false, int correction = 1)
     {
+        ReducedShape(axes, keepDim, "Var", out _);
         var m = Mean(axes, true);
         var d = this - m;
         var ss = (d * d).Sum(axes, keepDim);
         int n = ss.Size == 0 ? 0 : Size / ss.Size;
-        return ss * (1f / Math.Max(n - correction, 0));
+        return ss / Math.Max(n - correction, 0);
     }
     public Tensor Var(int axis, bool keepDim = false, int correction = 1) => Var(new[] { axis }, keepDim, correction);
     /// <summary>Unbiased variance of all elements (for another correction over all axes, pass every axis).</summary>

@@ -94,17 +94,24 @@ public sealed partial class Tensor
         return new Tensor(d, r, c);
     }
 
-    /// <summary>Values start, start+step, … below end.</summary>
+    /// <summary>
+    /// Values start, start+step, … below end (above it for a negative step). Computed in double from the decimal
+    /// values the floats print as, so Arange(0, 0.3f, 0.1f) has 3 elements, as torch.arange(0, 0.3, 0.1).
+    /// </summary>
     public static Tensor Arange(float start, float end, float step = 1f)
     {
-        if (step == 0 || float.IsNaN(step)) throw new ArgumentException("Arange: step must be non-zero");
-        long n = (long)Math.Ceiling((end - (double)start) / step);
-        if (n < 0) n = 0;
-        if (n > Array.MaxLength) throw new ArgumentException($"Arange: {n} elements is too many");
+        if (step == 0 || !float.IsFinite(step) || !float.IsFinite(start) || !float.IsFinite(end))
+            throw new ArgumentException($"Arange: start {start}, end {end} and step {step} must be finite and step non-zero");
+        double s = Decimal(start), e = Decimal(end), h = Decimal(step);
+        double count = Math.Ceiling((e - s) / h);
+        if (count > Array.MaxLength) throw new ArgumentException($"Arange: {count} elements is too many");
+        long n = Math.Max(0, (long)count);
         var d = new float[n];
-        for (int i = 0; i < n; i++) d[i] = (float)(start + (double)i * step);
+        for (int i = 0; i < n; i++) d[i] = (float)(s + i * h);
         return new Tensor(d, (int)n);
     }
+
+    static double Decimal(float v) => double.Parse(v.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
     public static Tensor Arange(int end) => Arange(0, end);
 
     /// <summary><paramref name="steps"/> evenly spaced values from start to end inclusive.</summary>
