@@ -10,9 +10,12 @@ namespace Nabla.Models;
 /// </summary>
 public static class Classifier
 {
-    /// <summary>784-256-256-10 with ReLU (the `mlp` workload). Input [N, 784] or [N, 1, 28, 28].</summary>
+    /// <summary>
+    /// 784-256-256-10 with ReLU (the `mlp` workload; parameter names 0/2/4 as PyTorch's nn.Sequential). Input [N, 784]
+    /// (load the images flattened).
+    /// </summary>
     public static Sequential Mlp(Generator? gen = null) => new(
-        new Flatten(), new Linear(784, 256, gen: gen), new ReLU(), new Linear(256, 256, gen: gen), new ReLU(), new Linear(256, 10, gen: gen));
+        new Linear(784, 256, gen: gen), new ReLU(), new Linear(256, 256, gen: gen), new ReLU(), new Linear(256, 10, gen: gen));
 
     /// <summary>
     /// conv3x3(1→32)-BN-ReLU → conv3x3(32→64, s2)-BN-ReLU → conv3x3(64→64, s2)-BN-ReLU → flatten → linear(3136→10)
@@ -25,12 +28,27 @@ public static class Classifier
         new Flatten(), new Linear(64 * 7 * 7, 10, gen: gen));
 
     /// <summary>Builds a named architecture: "mlp" or "cnn".</summary>
-    public static Sequential Create(string name, Generator? gen = null) => name.ToLowerInvariant() switch
+    public static Sequential Create(string name, Generator? gen = null) => name?.ToLowerInvariant() switch
     {
         "mlp" => Mlp(gen),
         "cnn" => Cnn(gen),
-        _ => throw new ArgumentException($"unknown classifier '{name}' (expected mlp or cnn)"),
+        _ => throw new ArgumentException($"Classifier.Create: unknown architecture '{name}' (expected mlp or cnn)", nameof(name)),
     };
+
+    /// <summary>Whether the named architecture takes flattened images [N, 784] (mlp) rather than [N, 1, 28, 28] (cnn).</summary>
+    public static bool TakesFlatInput(string name) => name?.ToLowerInvariant() switch
+    {
+        "mlp" => true,
+        "cnn" => false,
+        _ => throw new ArgumentException($"Classifier: unknown architecture '{name}' (expected mlp or cnn)", nameof(name)),
+    };
+
+    /// <summary>Checkpoint metadata naming the architecture, read back by <see cref="ArchitectureOf"/>.</summary>
+    public static Dictionary<string, string> Metadata(string name) => new() { ["model"] = "classifier", ["arch"] = name.ToLowerInvariant() };
+
+    /// <summary>The architecture a checkpoint's metadata names, or null when it names none.</summary>
+    public static string? ArchitectureOf(IReadOnlyDictionary<string, string> metadata) =>
+        metadata.TryGetValue("model", out var m) && m == "classifier" && metadata.TryGetValue("arch", out var a) ? a : null;
 
     /// <summary>One optimization step on a batch; returns the mean cross-entropy.</summary>
     public static float TrainStep(Module model, Optimizer opt, Tensor x, int[] labels)
