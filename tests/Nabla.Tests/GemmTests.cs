@@ -83,7 +83,7 @@ public class GemmTests
     [Theory, MemberData(nameof(Transposes))]
     public void LargeThreadedProduct(bool transA, bool transB)
     {
-        if (transA == transB) CheckCase(transA, transB, 300, 257, 513, 0f, pad: 1);
+        if (!transA && !transB) CheckCase(transA, transB, 300, 257, 513, 0f, pad: 1);
         else CheckCase(transA, transB, 150, 129, 260, -1f, pad: 1);
         CheckCase(transA, transB, 97, 211, 130, 0.75f, pad: 0);
     }

@@ -93,7 +93,7 @@ public static unsafe partial class Gemm
             {
                 var buffers = PackBuffers.Current;
                 bp = buffers.B((nuint)k * (nuint)RoundUp(p->NcT, NR));
-                ap = buffers.A((nuint)kcMax * (nuint)RoundUp(p->McT, MR));
+                ap = buffers.A((nuint)kcMax * (nuint)RoundUp(p->McT, MR) + 8);  // + 8: slack for PackA's 8-float column stores
             }
             if (jIdx != packedJ)
             {

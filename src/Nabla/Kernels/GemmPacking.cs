@@ -43,7 +43,16 @@ public static unsafe partial class Gemm
                 if (mr == MR)
                 {
                     float* r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda, r4 = r3 + lda, r5 = r4 + lda;
-                    for (int p = 0; p < kc; p++, dst += MR)
+                    int p = 0;
+                    if (Avx.IsSupported)
+                    {
+                        // 8 columns at a time: transpose 6 rows (row 5 repeated as rows 6, 7) and store each
+                        // column as 8 floats at stride MR; the 2 spare floats are overwritten by the next column
+                        // (after the panel's last column they land in the buffer's slack or the next panel)
+                        for (; p + 8 <= kc; p += 8, dst += 8 * MR)
+                            Transpose6x8(r0 + p, r1 + p, r2 + p, r3 + p, r4 + p, r5 + p, dst);
+                    }
+                    for (; p < kc; p++, dst += MR)
                     {
                         dst[0] = r0[p]; dst[1] = r1[p]; dst[2] = r2[p];
                         dst[3] = r3[p]; dst[4] = r4[p]; dst[5] = r5[p];
@@ -134,6 +143,30 @@ public static unsafe partial class Gemm
         Avx.Store(dst + 5 * NR, Avx.Permute2x128(s1, s5, 0x31));
         Avx.Store(dst + 6 * NR, Avx.Permute2x128(s2, s6, 0x31));
         Avx.Store(dst + 7 * NR, Avx.Permute2x128(s3, s7, 0x31));
+    }
+
+    /// <summary>Transposes 8 columns of 6 rows; column q goes to dst + MR·q as 8 floats (the last 2 are spare).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Transpose6x8(float* s0, float* s1, float* s2, float* s3, float* s4, float* s5, float* dst)
+    {
+        var r0 = Avx.LoadVector256(s0); var r1 = Avx.LoadVector256(s1);
+        var r2 = Avx.LoadVector256(s2); var r3 = Avx.LoadVector256(s3);
+        var r4 = Avx.LoadVector256(s4); var r5 = Avx.LoadVector256(s5);
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
+        var s0_ = Avx.Shuffle(t0, t2, 0x44); var s1_ = Avx.Shuffle(t0, t2, 0xEE);
+        var s2_ = Avx.Shuffle(t1, t3, 0x44); var s3_ = Avx.Shuffle(t1, t3, 0xEE);
+        var s4_ = Avx.Shuffle(t4, t4, 0x44); var s5_ = Avx.Shuffle(t4, t4, 0xEE);
+        var s6_ = Avx.Shuffle(t5, t5, 0x44); var s7_ = Avx.Shuffle(t5, t5, 0xEE);
+        Avx.Store(dst, Avx.Permute2x128(s0_, s4_, 0x20));
+        Avx.Store(dst + MR, Avx.Permute2x128(s1_, s5_, 0x20));
+        Avx.Store(dst + 2 * MR, Avx.Permute2x128(s2_, s6_, 0x20));
+        Avx.Store(dst + 3 * MR, Avx.Permute2x128(s3_, s7_, 0x20));
+        Avx.Store(dst + 4 * MR, Avx.Permute2x128(s0_, s4_, 0x31));
+        Avx.Store(dst + 5 * MR, Avx.Permute2x128(s1_, s5_, 0x31));
+        Avx.Store(dst + 6 * MR, Avx.Permute2x128(s2_, s6_, 0x31));
+        Avx.Store(dst + 7 * MR, Avx.Permute2x128(s3_, s7_, 0x31));
     }
 
     /// <summary>Per-thread 64-byte-aligned packing buffers, grown on demand and reused across calls.</summary>

@@ -15,8 +15,8 @@ public class GaussianMleTests
         double ll = x.Sum(v => -0.5 * Math.Log(2 * Math.PI * g.Variance) - (v - 3.5) * (v - 3.5) / (2 * g.Variance));
         Assert.Equal(ll, g.LogLikelihood(x), 12);
         var s = g.Sample(50000, new Generator(1));
-        Assert.Equal(3.5, s.Average(), 1);
-        Assert.Equal(g.Variance, GaussianMle.FitUnivariate(s).Variance, 0);
+        Assert.InRange(s.Average() - 3.5, -0.05, 0.05);
+        Assert.InRange(GaussianMle.FitUnivariate(s).Variance / g.Variance, 0.97, 1.03);
         Assert.Throws<ArgumentException>(() => GaussianMle.FitUnivariate(new[] { 2.0, 2.0 }));
         Assert.Throws<ArgumentException>(() => GaussianMle.FitUnivariate(new[] { 2.0, double.PositiveInfinity }));
         Assert.Throws<ArgumentException>(() => GaussianMle.FitUnivariate(Array.Empty<double>()));
@@ -48,8 +48,8 @@ public class GaussianMleTests
         Assert.Equal(Math.Log(det), g.LogDeterminant, 12);
         var s = g.Sample(60000, new Generator(4));
         var g2 = GaussianMle.FitMultivariate(s);
-        Assert.Equal(c[0, 1], g2.Covariance[0, 1], 1);
-        Assert.Equal(2.0, g2.Mean[1], 1);
+        Assert.InRange(g2.Covariance[0, 1] - c[0, 1], -0.08, 0.08);
+        Assert.InRange(g2.Mean[1] - 2.0, -0.04, 0.04);
     }
 
     [Fact]

@@ -81,14 +81,14 @@ public static partial class Functional
             runningMean.data.AsSpan().CopyTo(mean);
             for (int i = 0; i < c; i++) rstd[i] = 1f / MathF.Sqrt(runningVar!.data[i] + eps);
         }
-        var y = new Tensor(new float[x.Size], x.shape);
+        var y = new Tensor(GC.AllocateUninitializedArray<float>(x.Size), x.shape); // fully written by the kernel
         Normalization.ChannelNormalize(x.data, y.data, n, c, l, mean, rstd, weight?.data, bias?.data);
         bool batchStats = training;
         return y.Record(op, NormInputs(x, weight, bias), gy =>
         {
             float[]? gw = weight is { TracksGrad: true } ? new float[c] : null;
             float[]? gb = bias is { TracksGrad: true } ? new float[c] : null;
-            float[]? gx = x.TracksGrad ? new float[x.Size] : null;
+            float[]? gx = x.TracksGrad ? GC.AllocateUninitializedArray<float>(x.Size) : null;
             Normalization.ChannelBackward(x.data, gy, n, c, l, mean, rstd, weight?.data, batchStats, gx, gw, gb);
             if (gx != null) x.AccumulateGrad(gx);
             if (gw != null) weight!.AccumulateGrad(gw);
@@ -102,14 +102,14 @@ public static partial class Functional
     {
         var mean = meanOut ?? new float[n * groups];
         var rstd = new float[n * groups];
-        var y = new Tensor(new float[x.Size], x.shape);
+        var y = new Tensor(GC.AllocateUninitializedArray<float>(x.Size), x.shape); // fully written by the kernel
         Normalization.GroupForward(x.data, y.data, n, c, l, groups, weight?.data, bias?.data, eps, mean, rstd, silu, varOut);
         return y.Record(op, NormInputs(x, weight, bias), gy =>
         {
             bool needW = weight is { TracksGrad: true }, needB = bias is { TracksGrad: true };
             var gwPart = needW ? new float[n * c] : null;
             var gbPart = needB ? new float[n * c] : null;
-            var gx = new float[x.Size];
+            var gx = GC.AllocateUninitializedArray<float>(x.Size); // fully written by the kernel
             Normalization.GroupBackward(x.data, gy, n, c, l, groups, weight?.data, bias?.data, mean, rstd, gx, gwPart, gbPart, silu);
             if (x.TracksGrad) x.AccumulateGrad(gx);
             if (needW) weight!.AccumulateGrad(SumOverBatch(gwPart!, n, c));
