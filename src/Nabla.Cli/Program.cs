@@ -3,4 +3,5 @@ using Nabla.Cli.Commands;
 
 var root = new RootCommand("nabla — neural networks and generative models in C#");
 root.Subcommands.Add(ExampleCommand.Create());
+foreach (var c in new[] { MlpCommand.Create(), AeCommand.Create(), VaeCommand.Create() }) root.Subcommands.Add(c);
 return root.Parse(args).Invoke();

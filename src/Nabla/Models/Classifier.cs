@@ -51,13 +51,40 @@ public static class Classifier
         metadata.TryGetValue("model", out var m) && m == "classifier" && metadata.TryGetValue("arch", out var a) ? a : null;
 
     /// <summary>One optimization step on a batch; returns the mean cross-entropy.</summary>
-    public static float TrainStep(Module model, Optimizer opt, Tensor x, int[] labels)
+    public static float TrainStep(Module model, Optimizer opt, Tensor x, int[] labels) => TrainStep(model, opt, x, labels, out _);
+
+    /// <summary>
+    /// One optimization step on a batch: L = mean cross-entropy of the logits, gradients, one optimizer step.
+    /// Returns L; <paramref name="correct"/> counts the batch's images whose arg-max logit (before the step) is the label.
+    /// </summary>
+    public static float TrainStep(Module model, Optimizer opt, Tensor x, int[] labels, out int correct)
     {
-        var loss = Functional.CrossEntropy(model.Forward(x), labels);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(opt);
+        var logits = model.Forward(x);
+        var loss = Functional.CrossEntropy(logits, labels);
+        correct = CountCorrect(logits, labels);
         model.ZeroGrad();
         loss.Backward();
         opt.Step();
         return loss.Item();
+    }
+
+    /// <summary>Rows of logits [N, C] whose arg-max (first on ties) equals the label.</summary>
+    public static int CountCorrect(Tensor logits, ReadOnlySpan<int> labels)
+    {
+        if (logits.Rank != 2 || logits.Dim(0) != labels.Length)
+            throw new ArgumentException($"CountCorrect: logits of shape {Shape.Format(logits.Shape)} must be [N, C] with N = {labels.Length} labels");
+        int n = logits.Dim(0), c = logits.Dim(1), correct = 0;
+        var d = logits.Data;
+        for (int i = 0; i < n; i++)
+        {
+            var row = d.Slice(i * c, c);
+            int best = 0;
+            for (int k = 1; k < c; k++) if (row[k] > row[best]) best = k;
+            if (best == labels[i]) correct++;
+        }
+        return correct;
     }
 
     /// <summary>Logits for a data set in eval mode, in chunks of <paramref name="batch"/>.</summary>
@@ -79,9 +106,8 @@ public static class Classifier
     /// <summary>Share of images whose arg-max logit equals the label.</summary>
     public static double Accuracy(Module model, LabeledDataset data, int batch = 1000)
     {
-        var pred = Predict(model, data.Inputs, batch).ArgMax(1).Data;
-        int correct = 0;
-        for (int i = 0; i < data.Labels.Length; i++) if ((int)pred[i] == data.Labels[i]) correct++;
-        return data.Labels.Length == 0 ? 0 : (double)correct / data.Labels.Length;
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.Count == 0) return 0;
+        return (double)CountCorrect(Predict(model, data.Inputs, batch), data.Labels) / data.Count;
     }
 }
