@@ -6,4 +6,5 @@ root.Subcommands.Add(ExampleCommand.Create());
 root.Subcommands.Add(DdpmCommand.Create());
 root.Subcommands.Add(GmmCommand.Create());
 root.Subcommands.Add(ArCommand.Create());
+foreach (var c in new[] { MlpCommand.Create(), AeCommand.Create(), VaeCommand.Create() }) root.Subcommands.Add(c);
 return root.Parse(args).Invoke();
