@@ -8,6 +8,9 @@ var workloads = new Dictionary<string, Action<string[]>>(StringComparer.OrdinalI
     ["gmm"] = GmmWorkload.Run,
     ["ar"] = ArWorkload.Run,
     ["ddpm"] = DdpmWorkload.Run,
+    ["mlp"] = MlpWorkload.Run,
+    ["cnn"] = CnnWorkload.Run,
+    ["vae"] = VaeWorkload.Run,
 };
 if (args.Length == 0 || !workloads.TryGetValue(args[0], out var run))
 {
