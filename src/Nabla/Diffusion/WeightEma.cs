@@ -21,6 +21,7 @@ public sealed class WeightEma
 
     /// <param name="model">The model being trained.</param>
     /// <param name="shadow">A model of the same architecture; its parameters are overwritten with the model's now.</param>
+    /// <param name="maxDecay">Upper bound of the decay (0.999).</param>
     public WeightEma(Module model, Module shadow, float maxDecay = 0.999f)
     {
         ArgumentNullException.ThrowIfNull(model); ArgumentNullException.ThrowIfNull(shadow);
@@ -41,23 +42,23 @@ public sealed class WeightEma
     /// <summary>The decay the next update will use: min(maxDecay, (1 + n)/(10 + n)).</summary>
     public float Decay => Math.Min(MaxDecay, (1f + Updates) / (10f + Updates));
 
-    /// <summary>θ̄ ← d·θ̄ + (1 − d)·θ; call after each optimizer step.</summary>
+    /// <summary>θ̄ ← d·θ̄ + (1 − d)·θ, computed as θ̄ += (1 − d)(θ − θ̄); call after each optimizer step.</summary>
     public void Update()
     {
-        float d = Decay, c = 1 - d;
+        float c = 1 - Decay;
         for (int i = 0; i < source.Length; i++)
         {
             var s = shadow[i].data; var p = source[i].data;
-            // θ̄ += (1 − d)(θ − θ̄): one fused pass
-            System.Numerics.Tensors.TensorPrimitives.Subtract(p, s, tmp(s.Length));
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(scratch.AsSpan(0, s.Length), c, s, s);
+            if (scratch.Length < s.Length) scratch = new float[s.Length];
+            var diff = scratch.AsSpan(0, s.Length);
+            System.Numerics.Tensors.TensorPrimitives.Subtract(p, s, diff);
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(diff, c, s, s);
         }
         CopyBuffers();
         Updates++;
     }
 
     float[] scratch = Array.Empty<float>();
-    Span<float> tmp(int n) { if (scratch.Length < n) scratch = new float[n]; return scratch.AsSpan(0, n); }
 
     void CopyBuffers()
     {
