@@ -33,7 +33,7 @@ public static class DdpmCommand
     {
         var cmd = new Command("train", "Train a DDPM on Fashion-MNIST; writes checkpoint, samples.png, trajectory.png, loss.png and config.json to runs/NAME");
         var steps = new Option<int>("--steps") { Description = "Total optimizer steps of the run (a resumed run continues up to this)", DefaultValueFactory = _ => 1100 };
-        var minutes = new Option<double>("--minutes") { Description = "Time budget of this invocation in minutes (0 = none); training stops and saves when it runs out", DefaultValueFactory = _ => 10 };
+        var minutes = new Option<double>("--minutes") { Description = "Training time budget of this invocation in minutes (0 = none); training stops, saves and draws the pictures when it runs out", DefaultValueFactory = _ => 10 };
         var batch = new Option<int>("--batch") { Description = "Images per step", DefaultValueFactory = _ => 64 };
         var lr = new Option<float>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => 2e-4f };
         var seed = new Option<ulong>("--seed") { Description = "Seed of initialisation, batches, noise and sampling", DefaultValueFactory = _ => 0UL };
@@ -301,6 +301,7 @@ public static class DdpmCommand
             {
                 Columns = cols, Range = PixelRange.MinusOneToOne,
                 RowLabels = cols > 0 ? Enumerable.Range(0, model.Config.NumClasses).Select(DdpmClasses.Name).ToList() : null,
+                CellLabels = cols == 0 && labels != null && cls == null ? labels.Select(DdpmClasses.Name).ToList() : null,
                 Title = cls != null && labels != null ? $"{DdpmClasses.Name(labels[0])} — {o.Describe(true)}" : o.Describe(conditional),
             });
         }
