@@ -7,6 +7,7 @@ var workloads = new Dictionary<string, Action<string[]>>(StringComparer.OrdinalI
     ["gemm"] = GemmWorkload.Run,
     ["gmm"] = GmmWorkload.Run,
     ["ar"] = ArWorkload.Run,
+    ["ddpm"] = DdpmWorkload.Run,
     ["mlp"] = MlpWorkload.Run,
     ["cnn"] = CnnWorkload.Run,
     ["vae"] = VaeWorkload.Run,

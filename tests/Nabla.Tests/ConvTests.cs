@@ -71,11 +71,12 @@ public class ConvTests
     public void Conv2dParallelBatchMatchesDirectDefinition()
     {
         var gen = new Generator(5);
-        var x = Tensor.Randn(gen, 8, 4, 13, 12).RequireGrad();
+        // 2·N·Cout·K·L ≈ 3.6 MFLOP with small per-image GEMMs: the batch is split over the cores
+        var x = Tensor.Randn(gen, 8, 4, 28, 27).RequireGrad();
         var w = (Tensor.Randn(gen, 16, 2, 3, 3) * 0.3f).Detach().RequireGrad();
         var b = Tensor.Randn(gen, 16).RequireGrad();
-        var y = Functional.Conv2d(x, w, b, stride: 2, padding: 1, dilation: 1, groups: 2);
-        var expect = NaiveConv(x, w, b, 2, 1, 1, 2, out int oh, out int ow);
+        var y = Functional.Conv2d(x, w, b, stride: 1, padding: 2, dilation: 2, groups: 2);
+        var expect = NaiveConv(x, w, b, 1, 2, 2, 2, out int oh, out int ow);
         Assert.Equal(new[] { 8, 16, oh, ow }, y.Shape);
         for (int i = 0; i < expect.Length; i++) Assert.True(Math.Abs(y.Data[i] - expect[i]) < 1e-4 * (1 + Math.Abs(expect[i])), $"y[{i}] {y.Data[i]} vs {expect[i]}");
         // gradients of L = Σ y: ∂L/∂b[o] = N·OH·OW; ∂x and ∂W checked against the adjoint identity ⟨∂L/∂x, x⟩ + ⟨∂L/∂W, W⟩ = 2·Σ(y − b)
@@ -91,18 +92,25 @@ public class ConvTests
     [Fact]
     public void ConvTransposeIsTheAdjointOfConv()
     {
-        // ⟨conv(x; W), z⟩ = ⟨x, convT(z; W)⟩ for the same weight, stride, padding, dilation
+        // ⟨conv(x; W), z⟩ = ⟨x, convT(z; W)⟩ for the same weight, stride, padding, dilation; so for L = ⟨convT(z; W), x⟩,
+        // ∂L/∂z = conv(x; W) and ∂L/∂W equals conv's weight gradient with upstream z. Sizes take the batch-parallel path.
         var gen = new Generator(9);
-        var x = Tensor.Randn(gen, 6, 4, 11, 11);
-        var w = Tensor.Randn(gen, 6, 2, 3, 3);
+        var x = Tensor.Randn(gen, 8, 16, 24, 24);
+        var w = Tensor.Randn(gen, 16, 8, 3, 3).RequireGrad();
         var y = Functional.Conv2d(x, w, null, stride: 2, padding: 1, dilation: 2, groups: 2);
-        var z = Tensor.Randn(gen, y.Shape);
-        var xt = Functional.ConvTranspose2d(z, w, null, stride: 2, padding: 1, outputPadding: 0, dilation: 2, groups: 2);
+        var z = Tensor.Randn(gen, y.Shape).RequireGrad();
+        y.Backward(z.Detach());
+        var gwConv = w.Grad!.ToArray();
+        w.ZeroGrad();
+        var xt = Functional.ConvTranspose2d(z, w, null, stride: 2, padding: 1, outputPadding: 1, dilation: 2, groups: 2);
         Assert.Equal(x.Shape, xt.Shape);
         double a = 0, c = 0;
         for (int i = 0; i < y.Size; i++) a += (double)y.Data[i] * z.Data[i];
         for (int i = 0; i < x.Size; i++) c += (double)x.Data[i] * xt.Data[i];
         Assert.True(Math.Abs(a - c) < 1e-3 * (1 + Math.Abs(a)), $"{a} vs {c}");
+        xt.Backward(x);
+        for (int i = 0; i < y.Size; i++) Assert.True(Math.Abs(z.Grad!.Data[i] - y.Data[i]) < 1e-4f * (1 + Math.Abs(y.Data[i])), $"gz[{i}]");
+        for (int i = 0; i < gwConv.Length; i++) Assert.True(Math.Abs(w.Grad!.Data[i] - gwConv[i]) < 1e-3f * (1 + Math.Abs(gwConv[i])), $"gw[{i}] {w.Grad!.Data[i]} vs {gwConv[i]}");
     }
 
     [Theory]

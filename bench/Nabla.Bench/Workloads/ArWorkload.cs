@@ -13,7 +13,7 @@ public static class ArWorkload
         var m = MatrixFile.Read(MatrixFile.DataPath(args, "ar"));
         var y = new double[m.GetLength(0)];
         for (int i = 0; i < y.Length; i++) y[i] = m[i, 0];
-        AutoRegression.Fit(y.AsSpan(0, 5000), Lags); // warm-up (JIT)
+        AutoRegression.Fit(y[..5000], Lags); // warm-up (JIT)
         var times = new List<double>();
         AutoRegression? fit = null;
         for (int r = 0; r < 7; r++)

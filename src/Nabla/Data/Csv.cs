@@ -53,6 +53,21 @@ public static class Csv
         return Parse(r, path, columns);
     }
 
+    /// <summary>The column names of a file's header line.</summary>
+    public static string[] ReadHeader(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"CSV file not found: {path}", path);
+        using var r = new StreamReader(path);
+        string? line;
+        int lineNo = 0;
+        while ((line = r.ReadLine()) != null)
+        {
+            lineNo++;
+            if (line.Trim().Length > 0) return Split(line, path, lineNo).Select(h => h.Trim()).ToArray();
+        }
+        throw new InvalidDataException($"{path}: the file is empty (expected a header line of column names)");
+    }
+
     /// <summary>Parses CSV text from a reader; <paramref name="source"/> names it in messages.</summary>
     public static CsvTable Parse(TextReader reader, string source, IReadOnlyList<string>? columns = null)
     {

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Nabla.Models;
-using Adam = Nabla.Models.Pending.Adam;
+using Nabla.Optim;
 
 namespace Nabla.Diffusion;
 
@@ -76,7 +76,7 @@ public sealed class DdpmTrainer
         Model = new UNet(config, Generator.Fork(1));
         Ema = new WeightEma(Model, new UNet(config, Generator.Fork(2)), options.EmaMaxDecay);
         EmaModel.Eval();
-        optimizer = new Adam(Model.Parameters(), options.LearningRate);
+        optimizer = new Adam(Model.Parameters(), lr: options.LearningRate);
     }
 
     /// <summary>Continues from a checkpoint written by <see cref="SaveCheckpoint"/> on the same data.</summary>

@@ -128,22 +128,42 @@ public static class DoubleLinalg
     /// returns Σ_i w_i. With <paramref name="diagonalOnly"/> only acc[j·d + j] is accumulated.
     /// <paramref name="scratch"/> needs 2·d·count doubles. This is the M-step's Xᵀ·diag(r)·X, centered at c.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double AccumulateWeightedScatter(ReadOnlySpan<double> x, int ldx, int count, int d,
         ReadOnlySpan<double> w, ReadOnlySpan<double> center, Span<double> sum, Span<double> acc, bool diagonalOnly, Span<double> scratch)
     {
+        if (scratch.Length < 2 * d * count) throw new ArgumentException($"DoubleLinalg.AccumulateWeightedScatter: scratch of {scratch.Length} < 2·d·count = {2 * d * count}");
         var diff = scratch[..(d * count)];
         var wdiff = scratch.Slice(d * count, d * count);
-        double wsum = 0;
-        for (int i = 0; i < count; i++) wsum += w[i];
+        double wsum = System.Numerics.Tensors.TensorPrimitives.Sum(w[..count]);
+        ref double rw = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(w);
         for (int j = 0; j < d; j++)
         {
-            var xj = x.Slice(j * ldx, count);
-            var dj = diff.Slice(j * count, count);
-            var wdj = wdiff.Slice(j * count, count);
-            double cj = center[j];
-            System.Numerics.Tensors.TensorPrimitives.Subtract(xj, cj, dj);
-            System.Numerics.Tensors.TensorPrimitives.Multiply(dj, w[..count], wdj);
-            sum[j] += System.Numerics.Tensors.TensorPrimitives.Sum(wdj);
+            ref double rx = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(j * ldx, count));
+            ref double rd = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(diff.Slice(j * count, count));
+            ref double rwd = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(wdiff.Slice(j * count, count));
+            double cj = center[j], s = 0;
+            int i = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var vc = Vector256.Create(cj);
+                Vector256<double> vs = default;
+                for (; i <= count - 4; i += 4)
+                {
+                    var t = Vector256.LoadUnsafe(ref rx, (nuint)i) - vc;
+                    var wt = t * Vector256.LoadUnsafe(ref rw, (nuint)i);
+                    t.StoreUnsafe(ref rd, (nuint)i);
+                    wt.StoreUnsafe(ref rwd, (nuint)i);
+                    vs += wt;
+                }
+                s = Vector256.Sum(vs);
+            }
+            for (; i < count; i++)
+            {
+                double t = Unsafe.Add(ref rx, i) - cj, wt = t * Unsafe.Add(ref rw, i);
+                Unsafe.Add(ref rd, i) = t; Unsafe.Add(ref rwd, i) = wt; s += wt;
+            }
+            sum[j] += s;
         }
         if (diagonalOnly)
         {
@@ -151,19 +171,68 @@ public static class DoubleLinalg
                 acc[j * d + j] += Dot(wdiff.Slice(j * count, count), diff.Slice(j * count, count));
             return wsum;
         }
-        for (int j = 0; j < d; j++)
+        int jj = 0;
+        for (; jj + 2 <= d; jj += 2)
         {
-            var wdj = wdiff.Slice(j * count, count);
-            int l = j;
-            for (; l + 4 <= d; l += 4)
+            var w0 = wdiff.Slice(jj * count, count);
+            var w1 = wdiff.Slice((jj + 1) * count, count);
+            int l = jj;
+            for (; l + 4 <= d; l += 4) Tile2x4(w0, w1, diff, count, l, acc, jj * d + l, (jj + 1) * d + l);
+            for (; l < d; l++)
             {
-                Dot4(wdj, diff.Slice(l * count, count), diff.Slice((l + 1) * count, count), diff.Slice((l + 2) * count, count),
-                    diff.Slice((l + 3) * count, count), out double a0, out double a1, out double a2, out double a3);
-                acc[j * d + l] += a0; acc[j * d + l + 1] += a1; acc[j * d + l + 2] += a2; acc[j * d + l + 3] += a3;
+                var dl = diff.Slice(l * count, count);
+                acc[jj * d + l] += Dot(w0, dl);
+                acc[(jj + 1) * d + l] += Dot(w1, dl);
             }
-            for (; l < d; l++) acc[j * d + l] += Dot(wdj, diff.Slice(l * count, count));
+        }
+        for (; jj < d; jj++)
+        {
+            var wdj = wdiff.Slice(jj * count, count);
+            for (int l = jj; l < d; l++) acc[jj * d + l] += Dot(wdj, diff.Slice(l * count, count));
         }
         return wsum;
+    }
+
+    /// <summary>acc[o0 + t] += Σ_i w0_i d_(l+t),i and acc[o1 + t] += Σ_i w1_i d_(l+t),i for t = 0..3 (8 accumulators; 6 loads per 8 FMAs).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Tile2x4(ReadOnlySpan<double> w0, ReadOnlySpan<double> w1, ReadOnlySpan<double> diff, int count, int l, Span<double> acc, int o0, int o1)
+    {
+        ref double a0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(w0);
+        ref double a1 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(w1);
+        ref double b0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(diff.Slice(l * count, count));
+        ref double b1 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(diff.Slice((l + 1) * count, count));
+        ref double b2 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(diff.Slice((l + 2) * count, count));
+        ref double b3 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(diff.Slice((l + 3) * count, count));
+        int i = 0;
+        double t00 = 0, t01 = 0, t02 = 0, t03 = 0, t10 = 0, t11 = 0, t12 = 0, t13 = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<double> s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default, s12 = default, s13 = default;
+            for (; i <= count - 4; i += 4)
+            {
+                var u0 = Vector256.LoadUnsafe(ref a0, (nuint)i);
+                var u1 = Vector256.LoadUnsafe(ref a1, (nuint)i);
+                var v = Vector256.LoadUnsafe(ref b0, (nuint)i);
+                s00 = Fma(u0, v, s00); s10 = Fma(u1, v, s10);
+                v = Vector256.LoadUnsafe(ref b1, (nuint)i);
+                s01 = Fma(u0, v, s01); s11 = Fma(u1, v, s11);
+                v = Vector256.LoadUnsafe(ref b2, (nuint)i);
+                s02 = Fma(u0, v, s02); s12 = Fma(u1, v, s12);
+                v = Vector256.LoadUnsafe(ref b3, (nuint)i);
+                s03 = Fma(u0, v, s03); s13 = Fma(u1, v, s13);
+            }
+            t00 = Vector256.Sum(s00); t01 = Vector256.Sum(s01); t02 = Vector256.Sum(s02); t03 = Vector256.Sum(s03);
+            t10 = Vector256.Sum(s10); t11 = Vector256.Sum(s11); t12 = Vector256.Sum(s12); t13 = Vector256.Sum(s13);
+        }
+        for (; i < count; i++)
+        {
+            double u0 = Unsafe.Add(ref a0, i), u1 = Unsafe.Add(ref a1, i);
+            double v0 = Unsafe.Add(ref b0, i), v1 = Unsafe.Add(ref b1, i), v2 = Unsafe.Add(ref b2, i), v3 = Unsafe.Add(ref b3, i);
+            t00 += u0 * v0; t01 += u0 * v1; t02 += u0 * v2; t03 += u0 * v3;
+            t10 += u1 * v0; t11 += u1 * v1; t12 += u1 * v2; t13 += u1 * v3;
+        }
+        acc[o0] += t00; acc[o0 + 1] += t01; acc[o0 + 2] += t02; acc[o0 + 3] += t03;
+        acc[o1] += t10; acc[o1 + 1] += t11; acc[o1 + 2] += t12; acc[o1 + 3] += t13;
     }
 
     /// <summary>Four dot products sharing one operand: r_m = Σ_i a_i b_m,i (one load of a per four FMAs).</summary>
@@ -205,20 +274,51 @@ public static class DoubleLinalg
     public static void UpperTriangularSquaredNorms(ReadOnlySpan<double> x, int ldx, int count, int d,
         ReadOnlySpan<double> u, ReadOnlySpan<double> muU, Span<double> dst)
     {
+        if (u.Length < d * d || muU.Length < d || dst.Length < count || (count > 0 && x.Length < (d - 1) * ldx + count))
+            throw new ArgumentException("DoubleLinalg.UpperTriangularSquaredNorms: span too small for d, count and ldx");
         ref double rx = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+        ref double ru = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(u);
+        ref double rd = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(dst);
         int i = 0;
         if (Vector256.IsHardwareAccelerated)
         {
             for (; i <= count - 12; i += 12)
             {
                 Vector256<double> m0 = default, m1 = default, m2 = default;
-                for (int c = 0; c < d; c++)
+                int c = 0;
+                // two columns at a time: six independent FMA chains hide the FMA latency
+                for (; c + 2 <= d; c += 2)
+                {
+                    var b0 = Vector256.Create(-muU[c]); var b1 = Vector256.Create(-muU[c + 1]);
+                    Vector256<double> a0 = b0, a1 = b0, a2 = b0, e0 = b1, e1 = b1, e2 = b1;
+                    for (int j = 0; j <= c; j++)
+                    {
+                        var p = Vector256.Create(Unsafe.Add(ref ru, j * d + c));
+                        var q = Vector256.Create(Unsafe.Add(ref ru, j * d + c + 1));
+                        nuint o = (nuint)(j * ldx + i);
+                        var x0 = Vector256.LoadUnsafe(ref rx, o);
+                        var x1 = Vector256.LoadUnsafe(ref rx, o + 4);
+                        var x2 = Vector256.LoadUnsafe(ref rx, o + 8);
+                        a0 = Fma(x0, p, a0); a1 = Fma(x1, p, a1); a2 = Fma(x2, p, a2);
+                        e0 = Fma(x0, q, e0); e1 = Fma(x1, q, e1); e2 = Fma(x2, q, e2);
+                    }
+                    {
+                        var q = Vector256.Create(Unsafe.Add(ref ru, (c + 1) * d + c + 1));
+                        nuint o = (nuint)((c + 1) * ldx + i);
+                        e0 = Fma(Vector256.LoadUnsafe(ref rx, o), q, e0);
+                        e1 = Fma(Vector256.LoadUnsafe(ref rx, o + 4), q, e1);
+                        e2 = Fma(Vector256.LoadUnsafe(ref rx, o + 8), q, e2);
+                    }
+                    m0 = Fma(a0, a0, m0); m1 = Fma(a1, a1, m1); m2 = Fma(a2, a2, m2);
+                    m0 = Fma(e0, e0, m0); m1 = Fma(e1, e1, m1); m2 = Fma(e2, e2, m2);
+                }
+                for (; c < d; c++)
                 {
                     var b = Vector256.Create(-muU[c]);
                     Vector256<double> a0 = b, a1 = b, a2 = b;
                     for (int j = 0; j <= c; j++)
                     {
-                        var p = Vector256.Create(u[j * d + c]);
+                        var p = Vector256.Create(Unsafe.Add(ref ru, j * d + c));
                         nuint o = (nuint)(j * ldx + i);
                         a0 = Fma(Vector256.LoadUnsafe(ref rx, o), p, a0);
                         a1 = Fma(Vector256.LoadUnsafe(ref rx, o + 4), p, a1);
@@ -226,9 +326,9 @@ public static class DoubleLinalg
                     }
                     m0 = Fma(a0, a0, m0); m1 = Fma(a1, a1, m1); m2 = Fma(a2, a2, m2);
                 }
-                m0.StoreUnsafe(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(dst), (nuint)i);
-                m1.StoreUnsafe(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(dst), (nuint)i + 4);
-                m2.StoreUnsafe(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(dst), (nuint)i + 8);
+                m0.StoreUnsafe(ref rd, (nuint)i);
+                m1.StoreUnsafe(ref rd, (nuint)i + 4);
+                m2.StoreUnsafe(ref rd, (nuint)i + 8);
             }
         }
         for (; i < count; i++)
@@ -237,10 +337,10 @@ public static class DoubleLinalg
             for (int c = 0; c < d; c++)
             {
                 double a = -muU[c];
-                for (int j = 0; j <= c; j++) a += x[j * ldx + i] * u[j * d + c];
+                for (int j = 0; j <= c; j++) a += Unsafe.Add(ref rx, j * ldx + i) * Unsafe.Add(ref ru, j * d + c);
                 m += a * a;
             }
-            dst[i] = m;
+            Unsafe.Add(ref rd, i) = m;
         }
     }
 

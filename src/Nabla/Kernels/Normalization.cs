@@ -162,6 +162,7 @@ public static class Normalization
             float fm = (float)(k + mu), fr = (float)(1 / Math.Sqrt(var + eps));
             mean[b] = fm; rstd[b] = fr;
             if (variance != null) variance[b] = (float)var;
+            if (l == 1 && !silu) { RowAffine(seg, y.AsSpan(off, m), fm, fr, gamma, beta, g * cpg); return; }
             for (int j = 0; j < cpg; j++)
             {
                 int ch = g * cpg + j;
@@ -184,6 +185,13 @@ public static class Normalization
         {
             int g = b % groups, ni = b / groups, off = b * m;
             float mu = mean[b], r = rstd[b];
+            if (l == 1 && !silu)
+            {
+                RowBackward(x.AsSpan(off, m), gy.AsSpan(off, m), gx.AsSpan(off, m), mu, r, gamma, g * cpg,
+                    gGammaPart != null ? gGammaPart.AsSpan(ni * c + g * cpg, m) : default,
+                    gBetaPart != null ? gBetaPart.AsSpan(ni * c + g * cpg, m) : default);
+                return;
+            }
             double sum1 = 0, sum2 = 0;
             for (int j = 0; j < cpg; j++)
             {
@@ -205,6 +213,64 @@ public static class Normalization
                 LinearCombine(gsrc, x.AsSpan(so, l), gx.AsSpan(so, l), mu, r * ga, bx, cc);
             }
         });
+    }
+
+    // ------------------------------------------------------------------ row form (L = 1: layer norm)
+
+    /// <summary>y_j = (x_j − μ)·r·γ_{c0+j} + β_{c0+j}, vectorized over the row (per-element affine).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void RowAffine(ReadOnlySpan<float> x, Span<float> y, float mu, float r, float[]? gamma, float[]? beta, int c0)
+    {
+        int i = 0, n = x.Length;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vm = Vector256.Create(mu); var vr = Vector256.Create(r);
+            for (; i <= n - 8; i += 8)
+            {
+                var v = (Vector256.Create(x.Slice(i, 8)) - vm) * vr;
+                if (gamma != null) v *= Vector256.Create(gamma.AsSpan(c0 + i, 8));
+                if (beta != null) v += Vector256.Create(beta.AsSpan(c0 + i, 8));
+                v.CopyTo(y.Slice(i, 8));
+            }
+        }
+        for (; i < n; i++)
+            y[i] = (x[i] - mu) * r * (gamma != null ? gamma[c0 + i] : 1f) + (beta != null ? beta[c0 + i] : 0f);
+    }
+
+    /// <summary>
+    /// Row backward: h = g·γ, gx = r·(h − mean(h) − x̂·mean(h·x̂)); per-element partials g·x̂ and g for ∂γ, ∂β.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void RowBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> gy, Span<float> gx, float mu, float r, float[]? gamma, int c0,
+        Span<float> gGammaPart, Span<float> gBetaPart)
+    {
+        int n = x.Length;
+        double s1 = 0, s2 = 0;
+        for (int i = 0; i < n; i++)
+        {
+            float xh = (x[i] - mu) * r, g = gy[i], h = gamma != null ? g * gamma[c0 + i] : g;
+            if (!gGammaPart.IsEmpty) gGammaPart[i] = g * xh;
+            if (!gBetaPart.IsEmpty) gBetaPart[i] = g;
+            s1 += h; s2 += (double)h * xh;
+        }
+        float c1 = (float)(s1 / n), c2 = (float)(s2 / n);
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vm = Vector256.Create(mu); var vr = Vector256.Create(r); var v1 = Vector256.Create(c1); var v2 = Vector256.Create(c2);
+            for (; j <= n - 8; j += 8)
+            {
+                var h = Vector256.Create(gy.Slice(j, 8));
+                if (gamma != null) h *= Vector256.Create(gamma.AsSpan(c0 + j, 8));
+                var xh = (Vector256.Create(x.Slice(j, 8)) - vm) * vr;
+                (vr * (h - v1 - xh * v2)).CopyTo(gx.Slice(j, 8));
+            }
+        }
+        for (; j < n; j++)
+        {
+            float h = gamma != null ? gy[j] * gamma[c0 + j] : gy[j];
+            gx[j] = r * (h - c1 - (x[j] - mu) * r * c2);
+        }
     }
 
     // ------------------------------------------------------------------ channel form (batch norm)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using Nabla.Kernels;
 
 namespace Nabla.Probabilistic;
@@ -401,7 +402,6 @@ public sealed class GaussianMixture
             try
             {
                 var wlp = buf.AsSpan(0, K * Block);
-                var mx = buf.AsSpan(K * Block, Block);
                 var lpn = buf.AsSpan(K * Block + Block, Block);
                 var scratch = buf.AsSpan(K * Block + 2 * Block, 2 * d * Block);
                 var stats = accumulate ? ws.ChunkStats.AsSpan(ch * K * slot, K * slot) : default;
@@ -426,25 +426,11 @@ public sealed class GaussianMixture
                                 break;
                         }
                         // log π_k + log N = −½ maha + (log π_k + log|U_k| − ½ d log 2π)
-                        TensorPrimitives.Multiply(row, -0.5, row);
-                        TensorPrimitives.Add(row, p.LogW[k] + p.LogDet[k] - logTwoPiHalf, row);
-                    }
-                    var m = mx[..cnt];
-                    wlp[..cnt].CopyTo(m);
-                    for (int k = 1; k < K; k++) TensorPrimitives.Max(m, wlp.Slice(k * Block, cnt), m);
-                    var se = lpn[..cnt];
-                    se.Clear();
-                    for (int k = 0; k < K; k++)
-                    {
-                        var row = wlp.Slice(k * Block, cnt);
-                        TensorPrimitives.Subtract(row, m, row);
-                        TensorPrimitives.Exp(row, row);
-                        TensorPrimitives.Add(se, row, se);
+                        AffineInPlace(row, -0.5, p.LogW[k] + p.LogDet[k] - logTwoPiHalf);
                     }
                     // responsibilities r = exp(wlp − max) / Σ exp(wlp − max); log p(x) = max + log Σ
-                    for (int k = 0; k < K; k++) TensorPrimitives.Divide(wlp.Slice(k * Block, cnt), se, wlp.Slice(k * Block, cnt));
-                    TensorPrimitives.Log(se, se);
-                    TensorPrimitives.Add(se, m, se);
+                    var se = lpn[..cnt];
+                    DoubleMath.SoftmaxColumns(wlp, K, Block, cnt, se);
                     ll += TensorPrimitives.Sum(se);
                     if (lpnOut != null) se.CopyTo(lpnOut.AsSpan(b, cnt));
                     if (respOut != null)
@@ -474,6 +460,21 @@ public sealed class GaussianMixture
                 TensorPrimitives.Add(ws.Totals, ws.ChunkStats.AsSpan(c * K * slot, K * slot), ws.Totals);
         }
         return total;
+    }
+
+    /// <summary>v ← a·v + b.</summary>
+    static void AffineInPlace(Span<double> v, double a, double b)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref double r = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(v);
+            var va = Vector256.Create(a);
+            var vb = Vector256.Create(b);
+            for (; i <= v.Length - 4; i += 4)
+                DoubleLinalg.Fma(Vector256.LoadUnsafe(ref r, (nuint)i), va, vb).StoreUnsafe(ref r, (nuint)i);
+        }
+        for (; i < v.Length; i++) v[i] = a * v[i] + b;
     }
 
     // ------------------------------------------------------------------ using the model

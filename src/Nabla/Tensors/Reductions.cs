@@ -29,9 +29,10 @@ public sealed partial class Tensor
     /// <summary>Σ over all elements (a scalar).</summary>
     public Tensor Sum() => Sum(AllAxes(Rank), false);
 
-    /// <summary>Σ over <paramref name="axes"/>; the gradient is gy broadcast back over the summed axes.</summary>
+    /// <summary>Σ along one axis.</summary>
     public Tensor Sum(int axis, bool keepDim = false) => Sum(new[] { axis }, keepDim);
 
+    /// <summary>Σ over <paramref name="axes"/>; the gradient is gy broadcast back over the summed axes.</summary>
     public Tensor Sum(int[] axes, bool keepDim = false)
     {
         var outShape = ReducedShape(axes, keepDim, "Sum", out var kept);

@@ -38,20 +38,22 @@ public sealed class ArOrderSelection
     public double[] Values => Criterion switch { InformationCriterion.Aic => Aic, InformationCriterion.Bic => Bic, _ => Hqic };
 
     /// <summary>Tries p = 0 … <paramref name="maxOrder"/> and keeps the one with the smallest criterion.</summary>
-    public static ArOrderSelection Select(ReadOnlySpan<double> y, int maxOrder, InformationCriterion ic = InformationCriterion.Bic)
+    public static ArOrderSelection Select(double[] y, int maxOrder, InformationCriterion ic = InformationCriterion.Bic)
     {
+        ArgumentNullException.ThrowIfNull(y);
         AutoRegression.Check(y, maxOrder, "ArOrderSelection.Select");
-        var (_, z) = AutoRegression.Shifted(y);
+        double shift = AutoRegression.Shift(y);
         int M = maxOrder + 1, nobs = y.Length - maxOrder;
         var sums = new double[M];
         var gram = new double[M * M];
-        LaggedMoments.Compute(z, maxOrder, sums, gram);
+        LaggedMoments.Compute(y, maxOrder, shift, sums, gram);
         var aic = new double[M]; var bic = new double[M]; var hqic = new double[M];
         for (int q = 0; q <= maxOrder; q++)
         {
             var beta = AutoRegression.SolveFromMoments(sums, gram, maxOrder, q, nobs);
             var phi = beta[1..];
-            double ssr = AutoRegression.ResidualSumOfSquares(z, q, maxOrder, beta[0], phi);
+            double mu = beta[0] + shift * (1 - phi.Sum());
+            double ssr = AutoRegression.ResidualSumOfSquares(y, q, maxOrder, mu, phi);
             double sigma2 = ssr / nobs;
             double llf = -nobs * (Math.Log(2 * Math.PI * sigma2) + 1) / 2;
             int k = q + 1;

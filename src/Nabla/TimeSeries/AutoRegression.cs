@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using Nabla.Kernels;
 using Nabla.Probabilistic;
+using System.Runtime.Intrinsics;
 
 namespace Nabla.TimeSeries;
 
@@ -45,22 +46,20 @@ public sealed class AutoRegression
     }
 
     /// <summary>Fits AR(<paramref name="order"/>) with a constant by ordinary least squares.</summary>
-    public static AutoRegression Fit(ReadOnlySpan<double> y, int order)
+    public static AutoRegression Fit(double[] y, int order)
     {
+        ArgumentNullException.ThrowIfNull(y);
         Check(y, order, "AutoRegression.Fit");
-        var (m, z) = Shifted(y);
-        var (c, phi) = SolveNormalEquations(z, order);
-        return FromParams(y, order, c + m * (1 - Sum(phi)), phi, z, m);
+        double m = Shift(y);
+        var (c, phi) = SolveNormalEquations(y, order, m);
+        return FromParams(y, order, c + m * (1 - Sum(phi)), phi);
     }
 
     /// <summary>Builds the model for given parameters: residuals, σ², likelihood and the forecasting state from the data.</summary>
-    internal static AutoRegression FromParams(ReadOnlySpan<double> y, int order, double intercept, double[] phi, double[]? z = null, double m = 0)
+    internal static AutoRegression FromParams(double[] y, int order, double intercept, double[] phi)
     {
-        if (z == null) (m, z) = Shifted(y);
-        // residuals on the shifted series: z_t − c' − Σ φ_i z_{t−i}, c' = μ − m(1 − Σφ)
-        double cz = intercept - m * (1 - Sum(phi));
-        double ssr = ResidualSumOfSquares(z, order, order, cz, phi);
-        return new AutoRegression(order, intercept, phi, y.Length - order, ssr, y[^order..].ToArray());
+        double ssr = ResidualSumOfSquares(y, order, order, intercept, phi);
+        return new AutoRegression(order, intercept, phi, y.Length - order, ssr, y[^order..]);
     }
 
     internal static void Check(ReadOnlySpan<double> y, int order, string who)
@@ -73,24 +72,21 @@ public sealed class AutoRegression
             if (!double.IsFinite(y[t])) throw new ArgumentException($"{who}: the series has a non-finite value ({y[t]}) at index {t}", nameof(y));
     }
 
-    /// <summary>z = y − m with m the mean of the first points: the same regression, better conditioned normal equations.</summary>
-    internal static (double m, double[] z) Shifted(ReadOnlySpan<double> y)
+    /// <summary>The shift m (mean of the first points): the regression of z = y − m has better conditioned normal equations.</summary>
+    internal static double Shift(ReadOnlySpan<double> y)
     {
         int k = Math.Min(y.Length, 4096);
-        double m = TensorPrimitives.Sum(y[..k]) / k;
-        var z = GC.AllocateUninitializedArray<double>(y.Length);
-        TensorPrimitives.Subtract(y, m, z);
-        return (m, z);
+        return TensorPrimitives.Sum(y[..k]) / k;
     }
 
-    /// <summary>OLS of z_t on [1, z_{t−1}, …, z_{t−p}] over the rows t = p … n−1, from the normal equations. Returns (constant, φ).</summary>
-    internal static (double c, double[] phi) SolveNormalEquations(double[] z, int p)
+    /// <summary>OLS of z_t on [1, z_{t−1}, …, z_{t−p}] (z = y − shift) over the rows t = p … n−1, from the normal equations. Returns (constant, φ).</summary>
+    internal static (double c, double[] phi) SolveNormalEquations(double[] y, int p, double shift)
     {
         int m = p + 1;
         var sums = new double[m];
         var gram = new double[m * m];
-        LaggedMoments.Compute(z, p, sums, gram);
-        var beta = SolveFromMoments(sums, gram, p, p, z.Length - p);
+        LaggedMoments.Compute(y, p, shift, sums, gram);
+        var beta = SolveFromMoments(sums, gram, p, p, y.Length - p);
         var phi = new double[p];
         Array.Copy(beta, 1, phi, 0, p);
         return (beta[0], phi);
@@ -116,25 +112,43 @@ public sealed class AutoRegression
         return b;
     }
 
-    /// <summary>Σ_t (z_t − c − Σ_{i≤q} φ_i z_{t−i})² over t = start … n−1, vectorized over chunks of t.</summary>
-    internal static double ResidualSumOfSquares(double[] z, int q, int start, double c, double[] phi)
+    /// <summary>SSR = Σ_t (y_t − μ − Σ_{i≤q} φ_i y_{t−i})² over t = start … n−1 (vectorized over t, chunks in parallel, summed in order).</summary>
+    internal static double ResidualSumOfSquares(double[] y, int q, int start, double mu, double[] phi)
     {
-        const int Chunk = 4096;
-        int n = z.Length, rows = n - start;
+        const int Chunk = 8192;
+        int n = y.Length, rows = n - start;
         int chunks = (rows + Chunk - 1) / Chunk;
         var part = new double[chunks];
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = (long)rows * q > 2_000_000 ? -1 : 1 }, ch =>
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = (long)rows * (q + 1) > 2_000_000 ? -1 : 1 }, ch =>
         {
-            int t0 = start + ch * Chunk, len = Math.Min(Chunk, n - t0);
-            var r = new double[len];
-            TensorPrimitives.Subtract(new ReadOnlySpan<double>(z, t0, len), c, r);
-            for (int i = 1; i <= q; i++)
-                TensorPrimitives.MultiplyAdd(new ReadOnlySpan<double>(z, t0 - i, len), -phi[i - 1], r, r);
-            part[ch] = TensorPrimitives.SumOfSquares<double>(r);
+            int t0 = start + ch * Chunk, t1 = Math.Min(n, t0 + Chunk);
+            ref double ry = ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(y);
+            double s = 0;
+            int t = t0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var vmu = Vector256.Create(mu);
+                Vector256<double> acc = default;
+                for (; t <= t1 - 4; t += 4)
+                {
+                    var r = Vector256.LoadUnsafe(ref ry, (nuint)t) - vmu;
+                    for (int i = 1; i <= q; i++)
+                        r = DoubleLinalg.Fma(Vector256.Create(-phi[i - 1]), Vector256.LoadUnsafe(ref ry, (nuint)(t - i)), r);
+                    acc = DoubleLinalg.Fma(r, r, acc);
+                }
+                s = Vector256.Sum(acc);
+            }
+            for (; t < t1; t++)
+            {
+                double r = y[t] - mu;
+                for (int i = 1; i <= q; i++) r -= phi[i - 1] * y[t - i];
+                s += r * r;
+            }
+            part[ch] = s;
         });
-        double s = 0;
-        foreach (var v in part) s += v;
-        return s;
+        double total = 0;
+        foreach (var v in part) total += v;
+        return total;
     }
 
     static double Sum(double[] a) { double s = 0; foreach (var v in a) s += v; return s; }

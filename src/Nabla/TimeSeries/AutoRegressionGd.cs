@@ -14,8 +14,9 @@ public static class AutoRegressionGd
     public sealed record Result(AutoRegression Model, float[] LossHistory);
 
     /// <summary>Fits AR(<paramref name="order"/>) with a constant by <paramref name="steps"/> Adam steps of size ≤ <paramref name="learningRate"/>.</summary>
-    public static Result Fit(ReadOnlySpan<double> y, int order, int steps = 3000, double learningRate = 0.05)
+    public static Result Fit(double[] y, int order, int steps = 3000, double learningRate = 0.05)
     {
+        ArgumentNullException.ThrowIfNull(y);
         AutoRegression.Check(y, order, "AutoRegressionGd.Fit");
         if (steps < 1) throw new ArgumentOutOfRangeException(nameof(steps), $"AutoRegressionGd.Fit: steps must be ≥ 1, got {steps}");
         if (!(learningRate > 0) || double.IsInfinity(learningRate))

@@ -136,4 +136,45 @@ public class GaussianMleTests
                 Assert.Equal(s, acc[j * d + k], 10);
             }
     }
+
+    [Fact]
+    public void DoubleMathExpAndColumnSoftmax()
+    {
+        var x = new double[4003];
+        for (int i = 0; i < x.Length; i++) x[i] = -720 + 1430.0 * i / (x.Length - 1);
+        var y = new double[x.Length];
+        DoubleMath.Exp(x, y);
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (x[i] < -700) { Assert.Equal(0.0, y[i]); continue; }
+            double e = Math.Exp(x[i]);
+            if (double.IsInfinity(e)) { Assert.Equal(e, y[i]); continue; }
+            Assert.True(Math.Abs(y[i] - e) <= 5e-16 * e, $"exp({x[i]:R}) = {y[i]:R}, expected {e:R}");
+        }
+        var special = new[] { 0.0, double.NaN, double.NegativeInfinity, 1.0, -1e-300 };
+        var ys = new double[special.Length];
+        DoubleMath.Exp(special, ys);
+        Assert.Equal(1.0, ys[0]);
+        Assert.True(double.IsNaN(ys[1]));
+        Assert.Equal(0.0, ys[2]);
+        Assert.Equal(Math.E, ys[3], 15);
+
+        // softmax over 3 rows × 7 columns (ld 9), one column with a huge spread
+        int rows = 3, ld = 9, count = 7;
+        var a = new double[rows * ld];
+        var g = new Generator(2);
+        for (int i = 0; i < a.Length; i++) a[i] = 10 * g.NextNormal();
+        a[0 * ld + 5] = -2000; a[1 * ld + 5] = 3; a[2 * ld + 5] = 1;
+        var orig = (double[])a.Clone();
+        var lse = new double[count];
+        DoubleMath.SoftmaxColumns(a, rows, ld, count, lse);
+        for (int i = 0; i < count; i++)
+        {
+            double m = Enumerable.Range(0, rows).Max(r => orig[r * ld + i]);
+            double s = Enumerable.Range(0, rows).Sum(r => Math.Exp(orig[r * ld + i] - m));
+            Assert.Equal(m + Math.Log(s), lse[i], 12);
+            for (int r = 0; r < rows; r++) Assert.Equal(Math.Exp(orig[r * ld + i] - m) / s, a[r * ld + i], 14);
+        }
+        Assert.Equal(orig[8], a[8]); // outside the block: untouched
+    }
 }

@@ -92,16 +92,16 @@ public class AutoRegressionTests
         for (int i = 0; i < z.Length; i++) z[i] = g.NextNormal() + (i > 0 ? 0.5 * z[i - 1] : 0);
         int p = 10, m = p + 1;
         var sums = new double[m]; var gram = new double[m * m];
-        LaggedMoments.Compute(z, p, sums, gram);
+        LaggedMoments.Compute(z, p, 0.7, sums, gram);
         for (int i = 0; i < m; i++)
         {
             double s = 0;
-            for (int t = p; t < z.Length; t++) s += z[t - i];
+            for (int t = p; t < z.Length; t++) s += z[t - i] - 0.7;
             Assert.Equal(s, sums[i], 8);
             for (int j = 0; j < m; j++)
             {
                 double q = 0;
-                for (int t = p; t < z.Length; t++) q += z[t - i] * z[t - j];
+                for (int t = p; t < z.Length; t++) q += (z[t - i] - 0.7) * (z[t - j] - 0.7);
                 Assert.True(Math.Abs(q - gram[i * m + j]) <= 1e-11 * Math.Abs(q) + 1e-9, $"gram[{i},{j}]");
             }
         }

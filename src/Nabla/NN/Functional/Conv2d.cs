@@ -26,7 +26,7 @@ public static partial class Functional
         var y = new float[N * Cout * L];
         var xd = x.data; var wd = weight.data; var bd = bias?.data;
         double flops = 2.0 * N * Cout * K * L;
-        int workers = ImageBatch.Workers(N, flops);
+        int workers = ImageBatch.Workers(N, flops, (long)coutG * K * L);
 
         ImageBatch.For(N, workers, (n0, n1, _) =>
         {

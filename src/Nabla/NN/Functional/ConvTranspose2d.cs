@@ -31,7 +31,7 @@ public static partial class Functional
         var y = new float[N * Cout * OHW];
         var xd = x.data; var wd = weight.data; var bd = bias?.data;
         double flops = 2.0 * N * Cin * K * HWin;
-        int workers = ImageBatch.Workers(N, flops);
+        int workers = ImageBatch.Workers(N, flops, (long)cinG * K * HWin);
 
         ImageBatch.For(N, workers, (n0, n1, _) =>
         {

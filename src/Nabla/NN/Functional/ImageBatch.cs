@@ -20,9 +20,20 @@ internal static class ImageBatch
             w => body((int)((long)w * n / workers), (int)((long)(w + 1) * n / workers), w));
     }
 
-    /// <summary>How many workers a batch of n images costing <paramref name="flops"/> in total deserves.</summary>
-    public static int Workers(int n, double flops)
+    /// <summary>
+    /// From this m·n·k on, one GEMM is shared between cores by <see cref="Kernels.Gemm.Sgemm"/> itself
+    /// (its own threading threshold, 96³).
+    /// </summary>
+    public const long GemmThreadedWork = 96L * 96 * 96;
+
+    /// <summary>
+    /// How many workers a batch of n images costing <paramref name="flops"/> in total deserves. When each image's
+    /// largest GEMM (<paramref name="gemmWork"/> = m·n·k) is big enough for Gemm to use every core, the images run
+    /// one after another (splitting them too would oversubscribe the cores); otherwise they are split over the cores.
+    /// </summary>
+    public static int Workers(int n, double flops, long gemmWork = 0)
     {
+        if (gemmWork >= GemmThreadedWork) return 1;
         int workers = Math.Min(n, Environment.ProcessorCount);
         return workers <= 1 || flops < ParallelThreshold ? 1 : workers;
     }

@@ -27,6 +27,7 @@ public sealed class ReduceLROnPlateau
 
     /// <param name="mode">"min" (lower is better) or "max".</param>
     /// <param name="thresholdMode">"rel" or "abs".</param>
+    /// <param name="eps">Smallest learning-rate change applied.</param>
     public ReduceLROnPlateau(Optimizer optimizer, string mode = "min", double factor = 0.1, int patience = 10, double threshold = 1e-4,
         string thresholdMode = "rel", int cooldown = 0, double minLr = 0, double eps = 1e-8)
     {

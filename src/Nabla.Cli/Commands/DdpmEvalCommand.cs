@@ -1,0 +1,166 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Nabla.Cli.Viz;
+using Nabla.Data;
+using Nabla.Diffusion;
+using Nabla.IO;
+using Nabla.Models;
+
+namespace Nabla.Cli.Commands;
+
+/// <summary>
+/// `nabla ddpm eval`: scores a DDPM checkpoint with a Fashion-MNIST classifier trained by Nabla (cached after the first
+/// run): the share of conditional samples classified as the requested class, and the Fréchet distance between sample
+/// and test-image features, beside a floor (training images vs test) and a ceiling (noise vs test) of the same size.
+/// </summary>
+public static class DdpmEvalCommand
+{
+    /// <summary>Default cache of the classifier: $XDG_CACHE_HOME/nabla or ~/.cache/nabla.</summary>
+    public static string DefaultClassifierPath
+    {
+        get
+        {
+            var root = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+            if (string.IsNullOrEmpty(root)) root = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+            return Path.Combine(root, "nabla", "fashion-mnist-classifier.safetensors");
+        }
+    }
+
+    public static Command Create()
+    {
+        var cmd = new Command("eval", "Score a DDPM checkpoint: classifier accuracy on conditional samples and Fréchet distance in the classifier's feature space");
+        var ck = new Option<string>("--checkpoint") { Description = "checkpoint.safetensors written by `nabla ddpm train`", Required = true };
+        var n = new Option<int>("--n") { Description = "Number of samples (spread evenly over the classes)", DefaultValueFactory = _ => 500 };
+        var sampler = new Option<string>("--sampler") { Description = "ddim or ddpm", DefaultValueFactory = _ => "ddim" };
+        var steps = new Option<int>("--steps") { Description = "DDIM steps", DefaultValueFactory = _ => 50 };
+        var guidance = new Option<float>("--guidance") { Description = "Classifier-free guidance scale w", DefaultValueFactory = _ => 2f };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the samples and the reference subsets", DefaultValueFactory = _ => 0UL };
+        var classifier = new Option<string?>("--classifier") { Description = $"Classifier cache (default {DefaultClassifierPath}); trained when missing" };
+        var epochs = new Option<int>("--classifier-epochs") { Description = "Epochs when the classifier has to be trained", DefaultValueFactory = _ => 2 };
+        var data = new Option<string?>("--data") { Description = "Folder of Fashion-MNIST IDX files" };
+        foreach (var o in new Option[] { ck, n, sampler, steps, guidance, seed, classifier, epochs, data }) cmd.Options.Add(o);
+        cmd.SetAction(r =>
+        {
+            using var cts = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) => { if (!cts.IsCancellationRequested) { e.Cancel = true; cts.Cancel(); } };
+            Console.CancelKeyPress += onCancel;
+            try
+            {
+                return Run(r.GetValue(ck)!, r.GetValue(n), new DdpmSamplingOptions { Sampler = r.GetValue(sampler)!.ToLowerInvariant(), Steps = r.GetValue(steps), Guidance = r.GetValue(guidance) },
+                    r.GetValue(seed), r.GetValue(classifier) ?? DefaultClassifierPath, r.GetValue(epochs), r.GetValue(data), cts.Token);
+            }
+            catch (OperationCanceledException) { Console.Error.WriteLine("nabla ddpm eval: cancelled"); return 130; }
+            catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"nabla ddpm eval: {e.Message}");
+                return 2;
+            }
+            finally { Console.CancelKeyPress -= onCancel; }
+        });
+        return cmd;
+    }
+
+    static Tensor ToMinusOneOne(Tensor x01)
+    {
+        var s = x01.Data; var d = new float[s.Length];
+        for (int i = 0; i < d.Length; i++) d[i] = 2 * s[i] - 1;
+        return new Tensor(d, x01.Shape);
+    }
+
+    static Tensor Rows(Tensor x, int[] idx)
+    {
+        int per = x.Size / x.Dim(0);
+        var d = new float[idx.Length * per];
+        for (int i = 0; i < idx.Length; i++) x.Data.Slice(idx[i] * per, per).CopyTo(d.AsSpan(i * per));
+        var shape = x.Shape; shape[0] = idx.Length;
+        return new Tensor(d, shape);
+    }
+
+    /// <summary>Loads the cached classifier or trains and caches one.</summary>
+    internal static FashionClassifier LoadOrTrainClassifier(string path, TrainTestData data, int epochs, CancellationToken ct)
+    {
+        var model = new FashionClassifier(10, new Generator(0));
+        if (File.Exists(path))
+        {
+            var meta = model.LoadSafetensors(path);
+            Console.WriteLine($"classifier: {path}" + (meta.TryGetValue("test_accuracy", out var acc) ? $" (test accuracy {acc})" : ""));
+            return model;
+        }
+        if (epochs < 1) throw new ArgumentException($"--classifier-epochs must be ≥ 1, got {epochs}");
+        Console.WriteLine($"classifier: none at {path}; training one ({epochs} epochs over {data.Train.Count:N0} images, cached for later runs) …");
+        var x = ToMinusOneOne(data.Train.Inputs);
+        int perEpoch = (data.Train.Count + 127) / 128;
+        FashionClassifier trained;
+        using (var progress = TrainingProgress.Start("classifier", epochs * perEpoch, new ProgressOptions { ItemsPerStep = 128 }, ct))
+            trained = FashionClassifier.Train(x, data.Train.Labels, epochs, new Generator(0x0C1A55), ct, (s, _, l) => progress.Report(s, l));
+        var (_, pred) = trained.Evaluate(ToMinusOneOne(data.Test.Inputs));
+        double accuracy = pred.Zip(data.Test.Labels).Count(p => p.First == p.Second) / (double)pred.Length;
+        trained.SaveSafetensors(path, new Dictionary<string, string>
+        {
+            ["model"] = "Nabla FashionClassifier", ["test_accuracy"] = accuracy.ToString("0.0000", CultureInfo.InvariantCulture),
+            ["data"] = data.Source.Description, ["epochs"] = epochs.ToString(CultureInfo.InvariantCulture), ["input_range"] = "[-1, 1]",
+        });
+        Console.WriteLine($"classifier: test accuracy {accuracy:P1}; saved to {path}");
+        return trained;
+    }
+
+    static int Run(string ckPath, int n, DdpmSamplingOptions sampling, ulong seed, string classifierPath, int epochs, string? dataDir, CancellationToken ct)
+    {
+        if (n < 20 || n > 50_000) throw new ArgumentException($"--n must be in 20..50000, got {n}");
+        var ck = DdpmCheckpoint.Read(ckPath);
+        var model = ck.BuildModel(ema: true);
+        var schedule = NoiseSchedule.Create(ck.Options.Schedule, ck.Options.DiffusionSteps);
+        sampling.Validate(schedule.T);
+        var data = FashionMnist.Load(dataDir);
+        var classifier = LoadOrTrainClassifier(classifierPath, data, epochs, ct);
+        var test = ToMinusOneOne(data.Test.Inputs);
+        var (testFeatures, testPred) = classifier.Evaluate(test);
+        double testAcc = testPred.Zip(data.Test.Labels).Count(p => p.First == p.Second) / (double)testPred.Length;
+
+        bool conditional = model.Config.NumClasses > 0;
+        int[]? labels = conditional ? Enumerable.Range(0, n).Select(i => i % model.Config.NumClasses).ToArray() : null;
+        Console.WriteLine($"sampling {n} images from {ckPath} (step {ck.Step:N0}, EMA weights): {sampling.Describe(conditional)} …");
+        var sw = Stopwatch.StartNew();
+        int calls = DdpmSampling.CallsPerBatch(schedule, sampling) * ((n + sampling.BatchSize - 1) / sampling.BatchSize);
+        var gen = new Generator(seed);
+        var samples = SamplingProgress.Run("sampling", calls, tick => DdpmSampling.Generate(model, schedule, sampling, n, labels, gen, ct, (_, _) => tick()));
+        double sampleSeconds = sw.Elapsed.TotalSeconds;
+        var (sampleFeatures, samplePred) = classifier.Evaluate(samples);
+
+        var refGen = new Generator(seed ^ 0xF1D0UL);
+        var trainIdx = refGen.Permutation(data.Train.Count).Take(n).ToArray();
+        var (trainFeatures, _) = classifier.Evaluate(Rows(ToMinusOneOne(data.Train.Inputs), trainIdx));
+        var noise = Tensor.Randn(refGen, n, 1, 28, 28).Clamp(-1f, 1f);
+        var (noiseFeatures, _) = classifier.Evaluate(noise);
+
+        double fdModel = FrechetDistance.Compute(sampleFeatures, testFeatures);
+        double fdFloor = FrechetDistance.Compute(trainFeatures, testFeatures);
+        double fdCeiling = FrechetDistance.Compute(noiseFeatures, testFeatures);
+
+        Console.WriteLine();
+        Console.WriteLine($"classifier test accuracy (real test images): {testAcc:P1}");
+        if (conditional)
+        {
+            double acc = samplePred.Zip(labels!).Count(p => p.First == p.Second) / (double)n;
+            Console.WriteLine($"samples classified as the requested class:  {acc:P1}   (chance 10%, real test images {testAcc:P1})");
+            var perClass = Enumerable.Range(0, model.Config.NumClasses).Select(c =>
+            {
+                var idx = Enumerable.Range(0, n).Where(i => labels![i] == c).ToList();
+                return $"{DdpmClasses.Name(c)} {idx.Count(i => samplePred[i] == c) / (double)idx.Count:P0}";
+            });
+            Console.WriteLine($"  per class: {string.Join(", ", perClass)}");
+        }
+        else
+        {
+            var hist = Enumerable.Range(0, 10).Select(c => $"{DdpmClasses.Name(c)} {samplePred.Count(p => p == c) / (double)n:P0}");
+            Console.WriteLine($"predicted classes of the samples: {string.Join(", ", hist)}");
+        }
+        Console.WriteLine($"Fréchet distance to the {testFeatures.Dim(0):N0} test images (classifier features, {FashionClassifier.FeatureDim}-d, {n} images each):");
+        Console.WriteLine($"  floor   (training images)  {fdFloor,10:F3}");
+        Console.WriteLine($"  model   (DDPM samples)     {fdModel,10:F3}");
+        Console.WriteLine($"  ceiling (Gaussian noise)   {fdCeiling,10:F3}");
+        Console.WriteLine($"sampling took {sampleSeconds:0.0} s");
+        return 0;
+    }
+}
