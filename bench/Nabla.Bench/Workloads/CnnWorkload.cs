@@ -17,11 +17,11 @@ public static class CnnWorkload
         Warmup(train);
         Generator.ManualSeed(0);
         var model = Classifier.Cnn();
-        var opt = new Adam(model.Parameters(), lr: 1e-3f);
+        var opt = new Adam(model.Parameters(), lr: 1e-3);
         model.Train();
         float loss = 0;
         var sw = Stopwatch.StartNew();
-        foreach (var b in new DataLoader(train, Batch)) loss = Classifier.TrainStep(model, opt, b.X, b.Labels);
+        foreach (var (x, y) in new BatchGatherer(train, Batch).Epoch(null)) loss = Classifier.TrainStep(model, opt, x, y);
         double trainS = sw.Elapsed.TotalSeconds;
         sw.Restart();
         double acc = Classifier.Accuracy(model, test, 1000);
@@ -34,7 +34,7 @@ public static class CnnWorkload
     static void Warmup(LabeledDataset train)
     {
         var m = Classifier.Cnn(new Generator(99));
-        var o = new Adam(m.Parameters(), lr: 1e-3f);
-        foreach (var b in new DataLoader(train.Slice(0, 2 * Batch), Batch)) Classifier.TrainStep(m, o, b.X, b.Labels);
+        var o = new Adam(m.Parameters(), lr: 1e-3);
+        foreach (var (x, y) in new BatchGatherer(train.Slice(0, 2 * Batch), Batch).Epoch(null)) Classifier.TrainStep(m, o, x, y);
     }
 }

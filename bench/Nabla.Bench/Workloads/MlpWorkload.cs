@@ -16,11 +16,11 @@ public static class MlpWorkload
         Warmup(train);
         Generator.ManualSeed(0);
         var model = Classifier.Mlp();
-        var opt = new Adam(model.Parameters(), lr: 1e-3f);
-        var loader = new DataLoader(train, Batch, shuffle: true, generator: new Generator(0));
+        var opt = new Adam(model.Parameters(), lr: 1e-3);
+        var batches = new BatchGatherer(train, Batch);
         float loss = 0;
         var sw = Stopwatch.StartNew();   // shuffle + batch gathering + forward/backward/step
-        foreach (var b in loader) loss = Classifier.TrainStep(model, opt, b.X, b.Labels);
+        foreach (var (x, y) in batches.Epoch(new Generator(0).Permutation(train.Count))) loss = Classifier.TrainStep(model, opt, x, y);
         double epochS = sw.Elapsed.TotalSeconds;
         double acc = Classifier.Accuracy(model, test);
         Emit.Line("mlp", "train_images_per_s", train.Count / epochS, ("epoch_s", Math.Round(epochS, 3)), ("idx_load_s", Math.Round(loadS, 3)),
@@ -32,8 +32,7 @@ public static class MlpWorkload
     static void Warmup(LabeledDataset train)
     {
         var m = Classifier.Mlp(new Generator(99));
-        var o = new Adam(m.Parameters(), lr: 1e-3f);
-        var l = new DataLoader(train.Slice(0, 5 * Batch), Batch);
-        foreach (var b in l) Classifier.TrainStep(m, o, b.X, b.Labels);
+        var o = new Adam(m.Parameters(), lr: 1e-3);
+        foreach (var (x, y) in new BatchGatherer(train.Slice(0, 5 * Batch), Batch).Epoch(null)) Classifier.TrainStep(m, o, x, y);
     }
 }

@@ -16,12 +16,12 @@ public static class VaeWorkload
         Warmup(train);
         Generator.ManualSeed(0);
         var model = new MlpVae();
-        var opt = new Adam(model.Parameters(), lr: 1e-3f);
+        var opt = new Adam(model.Parameters(), lr: 1e-3);
         var noise = new Generator(1);
         float loss = 0;
         var sw = Stopwatch.StartNew();
-        foreach (var b in new DataLoader(train, Batch, shuffle: true, generator: new Generator(0)))
-            loss = Step(model, opt, b.X, noise);
+        foreach (var (x, _) in new BatchGatherer(train, Batch).Epoch(new Generator(0).Permutation(train.Count)))
+            loss = Step(model, opt, x, noise);
         double epochS = sw.Elapsed.TotalSeconds;
         double total = 0;
         var evalNoise = new Generator(1);
@@ -47,8 +47,8 @@ public static class VaeWorkload
     static void Warmup(LabeledDataset train)
     {
         var m = new MlpVae(gen: new Generator(99));
-        var o = new Adam(m.Parameters(), lr: 1e-3f);
+        var o = new Adam(m.Parameters(), lr: 1e-3);
         var g = new Generator(5);
-        foreach (var b in new DataLoader(train.Slice(0, 5 * Batch), Batch)) Step(m, o, b.X, g);
+        foreach (var (x, _) in new BatchGatherer(train.Slice(0, 5 * Batch), Batch).Epoch(null)) Step(m, o, x, g);
     }
 }

@@ -66,7 +66,7 @@ public sealed class Autoencoder : Module
     public Tensor Loss(Tensor x)
     {
         var logits = DecodeLogits(Encode(x)).Reshape(x.Shape);
-        return Functional.BinaryCrossEntropyWithLogits(logits, x, Reduction.Sum) / (float)x.Dim(0);
+        return BernoulliLoss.SumPerSample(logits, x);
     }
 
     /// <summary>One optimization step on a batch; returns the loss (per image).</summary>

@@ -76,9 +76,8 @@ public abstract class VariationalAutoencoder : Module
     {
         var z = Reparameterize(mu, logVar, eps);
         var logits = DecodeLogits(z).Reshape(x.Shape);
-        float n = x.Dim(0);
-        var recon = Functional.BinaryCrossEntropyWithLogits(logits, x, Reduction.Sum) / n;
-        var kl = Functional.GaussianKlDivergence(mu, logVar, Reduction.Sum) / n;
+        var recon = BernoulliLoss.SumPerSample(logits, x);
+        var kl = Functional.GaussianKlDivergence(mu, logVar, Reduction.Sum) / (float)x.Dim(0);
         return new ElboTerms(recon + kl, recon, kl);
     }
 
