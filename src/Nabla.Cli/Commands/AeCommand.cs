@@ -19,7 +19,7 @@ public static class AeCommand
         var ae = new Command("ae", "Autoencoder on Fashion-MNIST: train");
         var train = new Command("train", "Train an autoencoder; prints train and test reconstruction loss per epoch, writes checkpoint.safetensors, reconstructions.png and loss.png");
         var o = VaeCommand.TrainOptions.AddTo(train, "runs/ae", "16");
-        train.SetAction(r => MlpCommand.Run("ae train", () =>
+        train.SetAction(r => Guard("ae train", () =>
         {
             string arch = o.ArchOf(r);
             return Train(arch, r.GetValue(o.Latent) ?? 16, r.GetValue(o.Epochs) ?? (arch == "conv" ? 5 : 10), r.GetValue(o.Batch), r.GetValue(o.Lr),

@@ -49,22 +49,14 @@ public static class DdpmCommand
         var samplesN = new Option<int>("--samples-per-class") { Description = "Columns of samples.png (samples per class, or rows×columns/10 when unconditional)", DefaultValueFactory = _ => 8 };
         var guidance = new Option<float>("--guidance") { Description = "Guidance scale w of samples.png (ε̂ = (1+w)·ε(x,c) − w·ε(x,∅))", DefaultValueFactory = _ => 2f };
         foreach (var o in new Option[] { steps, minutes, batch, lr, seed, name, outDir, resume, every, conditional, unconditional, preset, schedule, data, samplesN, guidance }) cmd.Options.Add(o);
-        cmd.SetAction(r =>
+        cmd.SetAction(r => TrainingRun.Guard("ddpm train", () =>
         {
-            try
-            {
-                if (r.GetValue(conditional) && r.GetValue(unconditional)) throw new ArgumentException("--conditional and --unconditional exclude each other");
-                return Train(new TrainArgs(
-                    r.GetValue(steps), r.GetValue(minutes), r.GetValue(batch), r.GetValue(lr), r.GetValue(seed),
-                    r.GetValue(outDir) ?? Path.Combine("runs", r.GetValue(name)!), r.GetValue(resume), r.GetValue(every),
-                    !r.GetValue(unconditional), r.GetValue(preset)!, r.GetValue(schedule)!, r.GetValue(data), r.GetValue(samplesN), r.GetValue(guidance)));
-            }
-            catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException)
-            {
-                Console.Error.WriteLine($"nabla ddpm train: {e.Message}");
-                return 2;
-            }
-        });
+            if (r.GetValue(conditional) && r.GetValue(unconditional)) throw new ArgumentException("--conditional and --unconditional exclude each other");
+            return Train(new TrainArgs(
+                r.GetValue(steps), r.GetValue(minutes), r.GetValue(batch), r.GetValue(lr), r.GetValue(seed),
+                r.GetValue(outDir) ?? Path.Combine("runs", r.GetValue(name)!), r.GetValue(resume), r.GetValue(every),
+                !r.GetValue(unconditional), r.GetValue(preset)!, r.GetValue(schedule)!, r.GetValue(data), r.GetValue(samplesN), r.GetValue(guidance)));
+        }));
         return cmd;
     }
 
@@ -118,14 +110,7 @@ public static class DdpmCommand
             $"; T = {trainer.Schedule.T}, {trainer.Options.Schedule} β; Adam lr {trainer.Options.LearningRate}, batch {trainer.Options.BatchSize}");
         Console.WriteLine($"output: {Path.GetFullPath(a.Out)}  (Ctrl-C saves and stops)");
 
-        using var cts = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            if (cts.IsCancellationRequested) return;   // a second Ctrl-C ends the process
-            e.Cancel = true;
-            cts.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
+        var run = new TrainingRun();   // Ctrl-C: the first press saves and stops, a second ends the process
         var sw = Stopwatch.StartNew();
         DdpmTrainingResult result;
         try
@@ -138,12 +123,12 @@ public static class DdpmCommand
             }
             else
             {
-                using var progress = TrainingProgress.Start("ddpm train", a.Steps, new ProgressOptions { ItemsPerStep = trainer.Options.BatchSize, StartStep = startStep }, cts.Token);
-                result = trainer.Train(a.Steps, a.Minutes > 0 ? TimeSpan.FromMinutes(a.Minutes) : null, ckPath, a.Every, cts.Token,
+                using var progress = TrainingProgress.Start("ddpm train", a.Steps, new ProgressOptions { ItemsPerStep = trainer.Options.BatchSize, StartStep = startStep }, run.Token);
+                result = trainer.Train(a.Steps, a.Minutes > 0 ? TimeSpan.FromMinutes(a.Minutes) : null, ckPath, a.Every, run.Token,
                     p => progress.Report(p.Step, p.Loss));
             }
         }
-        finally { Console.CancelKeyPress -= onCancel; }
+        finally { run.Dispose(); }
         double trainSeconds = sw.Elapsed.TotalSeconds;
         Console.WriteLine(result.Status switch
         {
@@ -249,26 +234,14 @@ public static class DdpmCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of the noise", DefaultValueFactory = _ => 0UL };
         var output = new Option<string>("--out") { Description = "samples.png (grid) or samples.safetensors (raw values)", DefaultValueFactory = _ => "samples.png" };
         foreach (var o in new Option[] { ck, cls, n, sampler, steps, eta, guidance, noClip, raw, seed, output }) cmd.Options.Add(o);
-        cmd.SetAction(r =>
+        cmd.SetAction(r => TrainingRun.Guard("ddpm sample", () =>
         {
-            using var cts = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { if (!cts.IsCancellationRequested) { e.Cancel = true; cts.Cancel(); } };
-            Console.CancelKeyPress += onCancel;
-            try
+            using var run = new TrainingRun();
+            return Sample(r.GetValue(ck)!, r.GetValue(cls), r.GetValue(n), new DdpmSamplingOptions
             {
-                return Sample(r.GetValue(ck)!, r.GetValue(cls), r.GetValue(n), new DdpmSamplingOptions
-                {
-                    Sampler = r.GetValue(sampler)!.ToLowerInvariant(), Steps = r.GetValue(steps), Eta = r.GetValue(eta), Guidance = r.GetValue(guidance), Clip = !r.GetValue(noClip),
-                }, !r.GetValue(raw), r.GetValue(seed), r.GetValue(output)!, cts.Token);
-            }
-            catch (OperationCanceledException) { Console.Error.WriteLine("nabla ddpm sample: cancelled"); return 130; }
-            catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException)
-            {
-                Console.Error.WriteLine($"nabla ddpm sample: {e.Message}");
-                return 2;
-            }
-            finally { Console.CancelKeyPress -= onCancel; }
-        });
+                Sampler = r.GetValue(sampler)!.ToLowerInvariant(), Steps = r.GetValue(steps), Eta = r.GetValue(eta), Guidance = r.GetValue(guidance), Clip = !r.GetValue(noClip),
+            }, !r.GetValue(raw), r.GetValue(seed), r.GetValue(output)!, run.Token);
+        }));
         return cmd;
     }
 

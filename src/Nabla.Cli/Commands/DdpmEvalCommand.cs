@@ -40,24 +40,12 @@ public static class DdpmEvalCommand
         var epochs = new Option<int>("--classifier-epochs") { Description = "Epochs when the classifier has to be trained", DefaultValueFactory = _ => 2 };
         var data = new Option<string?>("--data") { Description = "Folder of Fashion-MNIST IDX files" };
         foreach (var o in new Option[] { ck, n, sampler, steps, guidance, seed, classifier, epochs, data }) cmd.Options.Add(o);
-        cmd.SetAction(r =>
+        cmd.SetAction(r => TrainingRun.Guard("ddpm eval", () =>
         {
-            using var cts = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { if (!cts.IsCancellationRequested) { e.Cancel = true; cts.Cancel(); } };
-            Console.CancelKeyPress += onCancel;
-            try
-            {
-                return Run(r.GetValue(ck)!, r.GetValue(n), new DdpmSamplingOptions { Sampler = r.GetValue(sampler)!.ToLowerInvariant(), Steps = r.GetValue(steps), Guidance = r.GetValue(guidance) },
-                    r.GetValue(seed), r.GetValue(classifier) ?? DefaultClassifierPath, r.GetValue(epochs), r.GetValue(data), cts.Token);
-            }
-            catch (OperationCanceledException) { Console.Error.WriteLine("nabla ddpm eval: cancelled"); return 130; }
-            catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException)
-            {
-                Console.Error.WriteLine($"nabla ddpm eval: {e.Message}");
-                return 2;
-            }
-            finally { Console.CancelKeyPress -= onCancel; }
-        });
+            using var run = new TrainingRun();
+            return Run(r.GetValue(ck)!, r.GetValue(n), new DdpmSamplingOptions { Sampler = r.GetValue(sampler)!.ToLowerInvariant(), Steps = r.GetValue(steps), Guidance = r.GetValue(guidance) },
+                r.GetValue(seed), r.GetValue(classifier) ?? DefaultClassifierPath, r.GetValue(epochs), r.GetValue(data), run.Token);
+        }));
         return cmd;
     }
 

@@ -39,7 +39,7 @@ public static class MlpCommand
         var data = new Option<string?>("--data") { Description = "Folder of Fashion-MNIST IDX files (default: /usr/share/datasets/fashion-mnist, else the embedded 9,000/1,000 split)" };
         var outDir = new Option<string?>("--out") { Description = "Output folder (default runs/mlp or runs/cnn)" };
         foreach (var o in new Option[] { model, epochs, batch, lr, seed, data, outDir }) cmd.Options.Add(o);
-        cmd.SetAction(r => Run("mlp train", () =>
+        cmd.SetAction(r => Guard("mlp train", () =>
         {
             string arch = r.GetValue(model)!.ToLowerInvariant();
             Classifier.TakesFlatInput(arch);   // validates the name
@@ -56,19 +56,8 @@ public static class MlpCommand
         var model = new Option<string?>("--model") { Description = ModelHelp + " (default: the one the checkpoint names)" };
         var data = new Option<string?>("--data") { Description = "Folder of Fashion-MNIST IDX files (default as for train)" };
         foreach (var o in new Option[] { checkpoint, model, data }) cmd.Options.Add(o);
-        cmd.SetAction(r => Run("mlp eval", () => Eval(r.GetValue(checkpoint)!, r.GetValue(model), r.GetValue(data))));
+        cmd.SetAction(r => Guard("mlp eval", () => Eval(r.GetValue(checkpoint)!, r.GetValue(model), r.GetValue(data))));
         return cmd;
-    }
-
-    /// <summary>Runs a command body, turning bad input into a one-line error and exit code 2.</summary>
-    internal static int Run(string name, Func<int> body)
-    {
-        try { return body(); }
-        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"nabla {name}: {e.Message}");
-            return 2;
-        }
     }
 
     static int Train(string arch, int epochs, int batch, double lr, ulong seed, string? dataDir, string outDir)

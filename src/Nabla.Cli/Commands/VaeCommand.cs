@@ -56,7 +56,7 @@ public static class VaeCommand
     {
         var cmd = new Command("train", "Train a VAE; prints the ELBO's reconstruction and KL terms per epoch, writes checkpoint.safetensors, reconstructions.png, samples.png and elbo.png");
         var o = TrainOptions.AddTo(cmd, "runs/vae", "20 for mlp, 16 for conv");
-        cmd.SetAction(r => MlpCommand.Run("vae train", () =>
+        cmd.SetAction(r => Guard("vae train", () =>
         {
             string arch = o.ArchOf(r);
             string outDir = r.GetValue(o.Out) ?? Path.Combine("runs", "vae");
@@ -74,7 +74,7 @@ public static class VaeCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of z", DefaultValueFactory = _ => 0UL };
         var output = new Option<string>("--out") { Description = "PNG to write", DefaultValueFactory = _ => "samples.png" };
         foreach (var o in new Option[] { checkpoint, n, seed, output }) cmd.Options.Add(o);
-        cmd.SetAction(r => MlpCommand.Run("vae sample", () =>
+        cmd.SetAction(r => Guard("vae sample", () =>
         {
             int count = r.GetValue(n);
             if (count < 1 || count > 4096) throw new ArgumentException($"--n must be in 1..4096, got {count}");
@@ -97,7 +97,7 @@ public static class VaeCommand
         var data = new Option<string?>("--data") { Description = "Folder of Fashion-MNIST IDX files (default as for train)" };
         var output = new Option<string>("--out") { Description = "PNG to write", DefaultValueFactory = _ => "interp.png" };
         foreach (var o in new Option[] { checkpoint, steps, pairs, seed, data, output }) cmd.Options.Add(o);
-        cmd.SetAction(r => MlpCommand.Run("vae interpolate", () =>
+        cmd.SetAction(r => Guard("vae interpolate", () =>
         {
             int s = r.GetValue(steps), p = r.GetValue(pairs);
             if (s < 2 || s > 64) throw new ArgumentException($"--steps must be in 2..64, got {s}");
