@@ -43,6 +43,101 @@ public static class Activation
         }
     }
 
+    /// <summary>ReLU backward: gx = gy where x &gt; 0, else 0 (NaN x gives 0, as the scalar x &gt; 0 test).</summary>
+    public static void ReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> gy, Span<float> gx) =>
+        ClampBackward(x, gy, gx, float.Epsilon, float.PositiveInfinity);
+
+    /// <summary>Clamp backward: gx = gy where lo ≤ x ≤ hi, else 0 (NaN x gives 0).</summary>
+    public static void ClampBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> gy, Span<float> gx, float lo, float hi)
+    {
+        int n = gx.Length;
+        if (x.Length < n || gy.Length < n) throw new ArgumentException("ClampBackward: x and gy must be at least as long as gx");
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vlo = Vector256.Create(lo); var vhi = Vector256.Create(hi);
+            for (; i <= n - 8; i += 8)
+            {
+                var v = Vector256.Create(x.Slice(i, 8));
+                var mask = Vector256.GreaterThanOrEqual(v, vlo) & Vector256.LessThanOrEqual(v, vhi);
+                (Vector256.Create(gy.Slice(i, 8)) & mask).CopyTo(gx.Slice(i, 8));
+            }
+        }
+        for (; i < n; i++) gx[i] = x[i] >= lo && x[i] <= hi ? gy[i] : 0f;
+    }
+
+    /// <summary>Abs backward: gx = sign(x)·gy (0 where x = 0 or NaN).</summary>
+    public static void AbsBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> gy, Span<float> gx)
+    {
+        int n = gx.Length;
+        if (x.Length < n || gy.Length < n) throw new ArgumentException("AbsBackward: x and gy must be at least as long as gx");
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var zero = Vector256<float>.Zero;
+            for (; i <= n - 8; i += 8)
+            {
+                var v = Vector256.Create(x.Slice(i, 8)); var g = Vector256.Create(gy.Slice(i, 8));
+                Vector256.ConditionalSelect(Vector256.GreaterThan(v, zero), g, Vector256.LessThan(v, zero) & -g).CopyTo(gx.Slice(i, 8));
+            }
+        }
+        for (; i < n; i++) gx[i] = x[i] > 0 ? gy[i] : x[i] < 0 ? -gy[i] : 0f;
+    }
+
+    /// <summary>Leaky ReLU backward: gx = gy where x &gt; 0, else slope·gy.</summary>
+    public static void LeakyReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> gy, Span<float> gx, float slope)
+    {
+        int n = gx.Length;
+        if (x.Length < n || gy.Length < n) throw new ArgumentException("LeakyReluBackward: x and gy must be at least as long as gx");
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var zero = Vector256<float>.Zero; var s = Vector256.Create(slope);
+            for (; i <= n - 8; i += 8)
+            {
+                var g = Vector256.Create(gy.Slice(i, 8));
+                Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.Create(x.Slice(i, 8)), zero), g, g * s).CopyTo(gx.Slice(i, 8));
+            }
+        }
+        for (; i < n; i++) gx[i] = x[i] > 0 ? gy[i] : slope * gy[i];
+    }
+
+    /// <summary>Sigmoid backward from the output y = σ(x): gx = gy·y·(1 − y).</summary>
+    public static void SigmoidBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> gy, Span<float> gx)
+    {
+        int n = gx.Length;
+        if (y.Length < n || gy.Length < n) throw new ArgumentException("SigmoidBackward: y and gy must be at least as long as gx");
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var one = Vector256.Create(1f);
+            for (; i <= n - 8; i += 8)
+            {
+                var v = Vector256.Create(y.Slice(i, 8));
+                (Vector256.Create(gy.Slice(i, 8)) * v * (one - v)).CopyTo(gx.Slice(i, 8));
+            }
+        }
+        for (; i < n; i++) gx[i] = gy[i] * y[i] * (1f - y[i]);
+    }
+
+    /// <summary>Tanh backward from the output y = tanh x: gx = gy·(1 − y²).</summary>
+    public static void TanhBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> gy, Span<float> gx)
+    {
+        int n = gx.Length;
+        if (y.Length < n || gy.Length < n) throw new ArgumentException("TanhBackward: y and gy must be at least as long as gx");
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var one = Vector256.Create(1f);
+            for (; i <= n - 8; i += 8)
+            {
+                var v = Vector256.Create(y.Slice(i, 8));
+                (Vector256.Create(gy.Slice(i, 8)) * (one - v * v)).CopyTo(gx.Slice(i, 8));
+            }
+        }
+        for (; i < n; i++) gx[i] = gy[i] * (1f - y[i] * y[i]);
+    }
+
     /// <summary>GELU x·Φ(x) with exact erf; <paramref name="d"/> = Φ(x) + x·φ(x).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Gelu(float x, out float d)

@@ -149,7 +149,7 @@ public sealed partial class Tensor
         static (x, y, gy, gx) => { TensorPrimitives.Divide(gy, y, gx); TensorPrimitives.Multiply(gx, 0.5f, gx); });
     /// <summary>|x|; d/dx = sign(x) (0 at 0, as PyTorch).</summary>
     public Tensor Abs() => Unary.Apply(this, "Abs", static (x, y) => TensorPrimitives.Abs(x, y),
-        static (x, y, gy, gx) => { for (int i = 0; i < gx.Length; i++) gx[i] = x[i] > 0 ? gy[i] : x[i] < 0 ? -gy[i] : 0f; });
+        static (x, y, gy, gx) => Kernels.Activation.AbsBackward(x, gy, gx));
     /// <summary>x^p for a constant exponent; d/dx = p·x^(p−1).</summary>
     public Tensor Pow(float p) => Unary.Apply(this, "PowScalar", (x, y) => TensorPrimitives.Pow(x, p, y),
         (x, y, gy, gx) => { if (p == 0) { gx.Clear(); return; } TensorPrimitives.Pow(x, p - 1, gx); TensorPrimitives.Multiply(gx, p, gx); TensorPrimitives.Multiply(gx, gy, gx); });
@@ -161,7 +161,7 @@ public sealed partial class Tensor
     {
         if (min > max) throw new ArgumentException($"Clamp: min {min} is greater than max {max}");
         return Unary.Apply(this, "Clamp", (x, y) => TensorPrimitives.Clamp(x, min, max, y),
-            (x, y, gy, gx) => { for (int i = 0; i < gx.Length; i++) gx[i] = x[i] >= min && x[i] <= max ? gy[i] : 0f; });
+            (x, y, gy, gx) => Kernels.Activation.ClampBackward(x, gy, gx, min, max));
     }
     /// <summary>sin x; d/dx = cos x.</summary>
     public Tensor Sin() => Unary.Apply(this, "Sin", static (x, y) => TensorPrimitives.Sin(x, y),

@@ -8,11 +8,12 @@ internal static class Unary
 
     public static Tensor Apply(Tensor x, string op, Forward f, Backward b)
     {
-        var y = new Tensor(new float[x.Size], x.shape);
+        // every forward/backward rule writes all of its output, so the buffers need no zeroing
+        var y = new Tensor(GC.AllocateUninitializedArray<float>(x.Size), x.shape);
         f(x.data, y.data);
         return y.Record(op, new[] { x }, gy =>
         {
-            var gx = new float[x.Size];
+            var gx = GC.AllocateUninitializedArray<float>(x.Size);
             b(x.data, y.data, gy, gx);
             x.AccumulateGrad(gx);
         });
