@@ -39,7 +39,11 @@ public static class Im2Col
     }
 
     /// <summary>col[(c·KH + ki)·KW + kj, oh·OW + ow] = x[c, oh·SH − PH + ki·DH, ow·SW − PW + kj·DW] (0 outside the image).</summary>
-    public static void Unfold(in ConvGeometry g, ReadOnlySpan<float> x, Span<float> col)
+    public static void Unfold(in ConvGeometry g, ReadOnlySpan<float> x, Span<float> col) => Unfold(g, x, col, g.Cols);
+
+    /// <summary>As <see cref="Unfold(in ConvGeometry, ReadOnlySpan{float}, Span{float})"/>, with col rows <paramref name="ld"/> ≥ OH·OW apart
+    /// (so that several images can fill side-by-side column blocks of one matrix).</summary>
+    public static void Unfold(in ConvGeometry g, ReadOnlySpan<float> x, Span<float> col, int ld)
     {
         int L = g.Cols, HW = g.H * g.W;
         for (int c = 0; c < g.C; c++)
@@ -49,7 +53,7 @@ public static class Im2Col
             {
                 for (int kj = 0; kj < g.KW; kj++)
                 {
-                    var dst = col.Slice(((c * g.KH + ki) * g.KW + kj) * L, L);
+                    var dst = col.Slice(((c * g.KH + ki) * g.KW + kj) * ld, L);
                     int kOffW = kj * g.DW;
                     var (lo, hi) = ValidRange(kOffW, g.PW, g.SW, g.W, g.OW);
                     for (int oh = 0; oh < g.OH; oh++)
@@ -70,7 +74,10 @@ public static class Im2Col
     }
 
     /// <summary>The adjoint of <see cref="Unfold"/>: x[c, ih, iw] += Σ col entries that read (c, ih, iw). Adds into x.</summary>
-    public static void Fold(in ConvGeometry g, ReadOnlySpan<float> col, Span<float> x)
+    public static void Fold(in ConvGeometry g, ReadOnlySpan<float> col, Span<float> x) => Fold(g, col, x, g.Cols);
+
+    /// <summary>As <see cref="Fold(in ConvGeometry, ReadOnlySpan{float}, Span{float})"/>, with col rows <paramref name="ld"/> ≥ OH·OW apart.</summary>
+    public static void Fold(in ConvGeometry g, ReadOnlySpan<float> col, Span<float> x, int ld)
     {
         int L = g.Cols, HW = g.H * g.W;
         for (int c = 0; c < g.C; c++)
@@ -80,7 +87,7 @@ public static class Im2Col
             {
                 for (int kj = 0; kj < g.KW; kj++)
                 {
-                    var src = col.Slice(((c * g.KH + ki) * g.KW + kj) * L, L);
+                    var src = col.Slice(((c * g.KH + ki) * g.KW + kj) * ld, L);
                     int kOffW = kj * g.DW;
                     var (lo, hi) = ValidRange(kOffW, g.PW, g.SW, g.W, g.OW);
                     if (lo >= hi) continue;

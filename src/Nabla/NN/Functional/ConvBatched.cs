@@ -1,0 +1,204 @@
+using System.Numerics.Tensors;
+using Nabla.Kernels;
+
+namespace Nabla.NN;
+
+/// <summary>
+/// Ungrouped convolutions computed a chunk of images at a time: the im2col matrices of B images sit side by side in
+/// one col [K, B·L] (image b in columns [b·L, (b+1)·L)), so each chunk costs one GEMM with n = B·L instead of B thin
+/// ones (the weight matrix is packed once per chunk, the micro-kernel runs on long rows). Images are split into one
+/// contiguous range per core, each core running its chunks with single-threaded GEMMs and reusing its scratch buffers.
+/// </summary>
+internal static class ConvBatched
+{
+    /// <summary>About this many floats in one chunk's largest matrix (col or the gathered activations), 4 MB by default.</summary>
+    static readonly long ChunkFloats =
+        long.TryParse(Environment.GetEnvironmentVariable("NABLA_CONV_CHUNK"), out long v) && v > 0 ? v : 1 << 20;
+
+    static int Workers(int n, double flops)
+    {
+        int workers = Math.Min(n, Environment.ProcessorCount);
+        return workers <= 1 || flops < 2e6 ? 1 : workers;
+    }
+
+    static int Chunk(int images, long floatsPerImage) => (int)Math.Clamp(ChunkFloats / Math.Max(1, floatsPerImage), 1, Math.Max(1, images));
+
+    /// <summary>dst[b, r, :L] = src[r, b·L : (b+1)·L] (+ bias[r]) for b &lt; B: a [R, B·L] matrix scattered into B images [R, L].</summary>
+    static void Scatter(ReadOnlySpan<float> src, Span<float> dst, int R, int B, int L, float[]? bias)
+    {
+        int ld = B * L;
+        for (int b = 0; b < B; b++)
+            for (int r = 0; r < R; r++)
+            {
+                var s = src.Slice(r * ld + b * L, L);
+                var d = dst.Slice((b * R + r) * L, L);
+                if (bias != null) TensorPrimitives.Add(s, bias[r], d); else s.CopyTo(d);
+            }
+    }
+
+    /// <summary>dst[r, b·L : (b+1)·L] = src[b, r, :L]: B images [R, L] gathered into one [R, B·L] matrix.</summary>
+    static void Gather(ReadOnlySpan<float> src, Span<float> dst, int R, int B, int L)
+    {
+        int ld = B * L;
+        for (int b = 0; b < B; b++)
+            for (int r = 0; r < R; r++)
+                src.Slice((b * R + r) * L, L).CopyTo(dst.Slice(r * ld + b * L, L));
+    }
+
+    /// <summary>Conv2d with groups = 1: per chunk y = W·col, ∂W += ∂y·colᵀ, ∂x = col2im(Wᵀ·∂y).</summary>
+    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, in ConvGeometry geo)
+    {
+        var g = geo;
+        int N = x.shape[0], Cin = x.shape[1], Cout = weight.shape[0];
+        int K = g.Rows, L = g.Cols, HW = g.H * g.W;
+        var y = new float[N * Cout * L];
+        var xd = x.data; var wd = weight.data; var bd = bias?.data;
+        int workers = Workers(N, 2.0 * N * Cout * K * L);
+        int chunk = Chunk(N, (long)Math.Max(K, Cout) * L);
+
+        ImageBatch.For(N, workers, (n0, n1, _) =>
+        {
+            int B = Math.Min(chunk, n1 - n0);
+            float[] col = ImageBatch.Rent(K * B * L), tmp = ImageBatch.Rent(Cout * B * L);
+            try
+            {
+                for (int nb = n0; nb < n1; nb += B)
+                {
+                    int b = Math.Min(B, n1 - nb), ld = b * L;
+                    for (int i = 0; i < b; i++) Im2Col.Unfold(g, xd.AsSpan((nb + i) * Cin * HW, Cin * HW), col.AsSpan(i * L), ld);
+                    Gemm.SgemmSerial(false, false, Cout, ld, K, wd, K, col, ld, tmp, ld);
+                    Scatter(tmp, y.AsSpan(nb * Cout * L, b * Cout * L), Cout, b, L, bd);
+                }
+            }
+            finally { ImageBatch.Return(col); ImageBatch.Return(tmp); }
+        });
+
+        var result = new Tensor(y, N, Cout, g.OH, g.OW);
+        var inputs = bias != null ? new[] { x, weight, bias } : new[] { x, weight };
+        return result.Record("Conv2d", inputs, gy =>
+        {
+            bool needX = x.TracksGrad, needW = weight.TracksGrad;
+            float[]? gx = needX ? new float[x.Size] : null;
+            float[]? gw = needW ? new float[weight.Size] : null;
+            var gwLocal = new float[]?[workers];
+            if (needX || needW)
+            {
+                ImageBatch.For(N, workers, (n0, n1, w) =>
+                {
+                    int B = Math.Min(chunk, n1 - n0);
+                    float[]? col = needW ? ImageBatch.Rent(K * B * L) : null;
+                    float[]? dcol = needX ? ImageBatch.Rent(K * B * L) : null;
+                    float[] gm = ImageBatch.Rent(Cout * B * L);
+                    float[]? acc = null;
+                    if (needW) acc = w == 0 ? gw : (gwLocal[w] = new float[weight.Size]);
+                    try
+                    {
+                        for (int nb = n0; nb < n1; nb += B)
+                        {
+                            int b = Math.Min(B, n1 - nb), ld = b * L;
+                            Gather(gy.AsSpan(nb * Cout * L, b * Cout * L), gm, Cout, b, L);
+                            if (needW)
+                            {
+                                for (int i = 0; i < b; i++) Im2Col.Unfold(g, xd.AsSpan((nb + i) * Cin * HW, Cin * HW), col.AsSpan(i * L), ld);
+                                Gemm.SgemmSerial(false, true, Cout, K, ld, gm, ld, col, ld, acc, K, beta: 1f);
+                            }
+                            if (needX)
+                            {
+                                Gemm.SgemmSerial(true, false, K, ld, Cout, wd, K, gm, ld, dcol, ld);
+                                for (int i = 0; i < b; i++) Im2Col.Fold(g, dcol.AsSpan(i * L), gx.AsSpan((nb + i) * Cin * HW, Cin * HW), ld);
+                            }
+                        }
+                    }
+                    finally { ImageBatch.Return(col); ImageBatch.Return(dcol); ImageBatch.Return(gm); }
+                });
+            }
+            if (gx != null) x.AccumulateGrad(gx);
+            if (gw != null)
+            {
+                for (int w = 1; w < workers; w++) if (gwLocal[w] != null) TensorPrimitives.Add(gw, gwLocal[w]!, gw);
+                weight.AccumulateGrad(gw);
+            }
+            if (bias != null && bias.TracksGrad) bias.AccumulateGrad(ConvArgs.SumPerChannel(gy, N, Cout, L));
+        });
+    }
+
+    /// <summary>ConvTranspose2d with groups = 1: col [Cout·kh·kw, B·HWin] = Wᵀ·X, folded per image into y.</summary>
+    public static Tensor ConvTranspose2d(Tensor x, Tensor weight, Tensor? bias, in ConvGeometry geo)
+    {
+        var g = geo;
+        int N = x.shape[0], Cin = x.shape[1], Cout = weight.shape[1];
+        int K = g.Rows, HWin = g.Cols, OHW = g.H * g.W;
+        var y = new float[N * Cout * OHW];
+        var xd = x.data; var wd = weight.data; var bd = bias?.data;
+        int workers = Workers(N, 2.0 * N * Cin * K * HWin);
+        int chunk = Chunk(N, (long)Math.Max(K, Cin) * HWin);
+
+        ImageBatch.For(N, workers, (n0, n1, _) =>
+        {
+            int B = Math.Min(chunk, n1 - n0);
+            float[] col = ImageBatch.Rent(K * B * HWin), xm = ImageBatch.Rent(Cin * B * HWin);
+            try
+            {
+                for (int nb = n0; nb < n1; nb += B)
+                {
+                    int b = Math.Min(B, n1 - nb), ld = b * HWin;
+                    Gather(xd.AsSpan(nb * Cin * HWin, b * Cin * HWin), xm, Cin, b, HWin);
+                    Gemm.SgemmSerial(true, false, K, ld, Cin, wd, K, xm, ld, col, ld);
+                    for (int i = 0; i < b; i++)
+                    {
+                        var yn = y.AsSpan((nb + i) * Cout * OHW, Cout * OHW);
+                        if (bd != null) for (int o = 0; o < Cout; o++) yn.Slice(o * OHW, OHW).Fill(bd[o]);
+                        Im2Col.Fold(g, col.AsSpan(i * HWin), yn, ld);
+                    }
+                }
+            }
+            finally { ImageBatch.Return(col); ImageBatch.Return(xm); }
+        });
+
+        var result = new Tensor(y, N, Cout, g.H, g.W);
+        var inputs = bias != null ? new[] { x, weight, bias } : new[] { x, weight };
+        return result.Record("ConvTranspose2d", inputs, gy =>
+        {
+            bool needX = x.TracksGrad, needW = weight.TracksGrad;
+            float[]? gx = needX ? new float[x.Size] : null;
+            float[]? gw = needW ? new float[weight.Size] : null;
+            var gwLocal = new float[]?[workers];
+            if (needX || needW)
+            {
+                ImageBatch.For(N, workers, (n0, n1, w) =>
+                {
+                    int B = Math.Min(chunk, n1 - n0);
+                    float[] col = ImageBatch.Rent(K * B * HWin), xm = ImageBatch.Rent(Cin * B * HWin);
+                    float[]? acc = null;
+                    if (needW) acc = w == 0 ? gw : (gwLocal[w] = new float[weight.Size]);
+                    try
+                    {
+                        for (int nb = n0; nb < n1; nb += B)
+                        {
+                            int b = Math.Min(B, n1 - nb), ld = b * HWin;
+                            for (int i = 0; i < b; i++) Im2Col.Unfold(g, gy.AsSpan((nb + i) * Cout * OHW, Cout * OHW), col.AsSpan(i * HWin), ld);
+                            if (needX)
+                            {
+                                Gemm.SgemmSerial(false, false, Cin, ld, K, wd, K, col, ld, xm, ld);
+                                Scatter(xm, gx.AsSpan(nb * Cin * HWin, b * Cin * HWin), Cin, b, HWin, null);
+                            }
+                            if (needW)
+                            {
+                                Gather(xd.AsSpan(nb * Cin * HWin, b * Cin * HWin), xm, Cin, b, HWin);
+                                Gemm.SgemmSerial(false, true, Cin, K, ld, xm, ld, col, ld, acc, K, beta: 1f);
+                            }
+                        }
+                    }
+                    finally { ImageBatch.Return(col); ImageBatch.Return(xm); }
+                });
+            }
+            if (gx != null) x.AccumulateGrad(gx);
+            if (gw != null)
+            {
+                for (int w = 1; w < workers; w++) if (gwLocal[w] != null) TensorPrimitives.Add(gw, gwLocal[w]!, gw);
+                weight.AccumulateGrad(gw);
+            }
+            if (bias != null && bias.TracksGrad) bias.AccumulateGrad(ConvArgs.SumPerChannel(gy, N, Cout, OHW));
+        });
+    }
+}
