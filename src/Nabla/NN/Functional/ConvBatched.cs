@@ -59,15 +59,25 @@ internal static class ConvBatched
         ImageBatch.For(N, workers, (n0, n1, _) =>
         {
             int B = Math.Min(chunk, n1 - n0);
-            float[] col = ImageBatch.Rent(K * B * L), tmp = ImageBatch.Rent(Cout * B * L);
+            float[] col = ImageBatch.Rent(K * B * L), tmp = ImageBatch.Rent(B > 1 ? Cout * B * L : 1);
             try
             {
                 for (int nb = n0; nb < n1; nb += B)
                 {
                     int b = Math.Min(B, n1 - nb), ld = b * L;
                     for (int i = 0; i < b; i++) Im2Col.Unfold(g, xd.AsSpan((nb + i) * Cin * HW, Cin * HW), col.AsSpan(i * L), ld);
-                    Gemm.SgemmSerial(false, false, Cout, ld, K, wd, K, col, ld, tmp, ld);
-                    Scatter(tmp, y.AsSpan(nb * Cout * L, b * Cout * L), Cout, b, L, bd);
+                    if (b == 1)
+                    {
+                        // one image: its output block is already the GEMM's C
+                        var yn = y.AsSpan(nb * Cout * L, Cout * L);
+                        if (bd != null) for (int o = 0; o < Cout; o++) yn.Slice(o * L, L).Fill(bd[o]);
+                        Gemm.SgemmSerial(false, false, Cout, L, K, wd, K, col, L, yn, L, beta: bd != null ? 1f : 0f);
+                    }
+                    else
+                    {
+                        Gemm.SgemmSerial(false, false, Cout, ld, K, wd, K, col, ld, tmp, ld);
+                        Scatter(tmp, y.AsSpan(nb * Cout * L, b * Cout * L), Cout, b, L, bd);
+                    }
                 }
             }
             finally { ImageBatch.Return(col); ImageBatch.Return(tmp); }
@@ -88,7 +98,7 @@ internal static class ConvBatched
                     int B = Math.Min(chunk, n1 - n0);
                     float[]? col = needW ? ImageBatch.Rent(K * B * L) : null;
                     float[]? dcol = needX ? ImageBatch.Rent(K * B * L) : null;
-                    float[] gm = ImageBatch.Rent(Cout * B * L);
+                    float[]? gm = B > 1 ? ImageBatch.Rent(Cout * B * L) : null;
                     float[]? acc = null;
                     if (needW) acc = w == 0 ? gw : (gwLocal[w] = new float[weight.Size]);
                     try
@@ -96,15 +106,16 @@ internal static class ConvBatched
                         for (int nb = n0; nb < n1; nb += B)
                         {
                             int b = Math.Min(B, n1 - nb), ld = b * L;
-                            Gather(gy.AsSpan(nb * Cout * L, b * Cout * L), gm, Cout, b, L);
+                            ReadOnlySpan<float> gmat = gy.AsSpan(nb * Cout * L, b * Cout * L);
+                            if (b > 1) { Gather(gmat, gm, Cout, b, L); gmat = gm.AsSpan(0, Cout * ld); }
                             if (needW)
                             {
                                 for (int i = 0; i < b; i++) Im2Col.Unfold(g, xd.AsSpan((nb + i) * Cin * HW, Cin * HW), col.AsSpan(i * L), ld);
-                                Gemm.SgemmSerial(false, true, Cout, K, ld, gm, ld, col, ld, acc, K, beta: 1f);
+                                Gemm.SgemmSerial(false, true, Cout, K, ld, gmat, ld, col, ld, acc, K, beta: 1f);
                             }
                             if (needX)
                             {
-                                Gemm.SgemmSerial(true, false, K, ld, Cout, wd, K, gm, ld, dcol, ld);
+                                Gemm.SgemmSerial(true, false, K, ld, Cout, wd, K, gmat, ld, dcol, ld);
                                 for (int i = 0; i < b; i++) Im2Col.Fold(g, dcol.AsSpan(i * L), gx.AsSpan((nb + i) * Cin * HW, Cin * HW), ld);
                             }
                         }
@@ -142,8 +153,9 @@ internal static class ConvBatched
                 for (int nb = n0; nb < n1; nb += B)
                 {
                     int b = Math.Min(B, n1 - nb), ld = b * HWin;
-                    Gather(xd.AsSpan(nb * Cin * HWin, b * Cin * HWin), xm, Cin, b, HWin);
-                    Gemm.SgemmSerial(true, false, K, ld, Cin, wd, K, xm, ld, col, ld);
+                    ReadOnlySpan<float> xmat = xd.AsSpan(nb * Cin * HWin, b * Cin * HWin);
+                    if (b > 1) { Gather(xmat, xm, Cin, b, HWin); xmat = xm.AsSpan(0, Cin * ld); }
+                    Gemm.SgemmSerial(true, false, K, ld, Cin, wd, K, xmat, ld, col, ld);
                     for (int i = 0; i < b; i++)
                     {
                         var yn = y.AsSpan((nb + i) * Cout * OHW, Cout * OHW);
@@ -179,13 +191,18 @@ internal static class ConvBatched
                             for (int i = 0; i < b; i++) Im2Col.Unfold(g, gy.AsSpan((nb + i) * Cout * OHW, Cout * OHW), col.AsSpan(i * HWin), ld);
                             if (needX)
                             {
-                                Gemm.SgemmSerial(false, false, Cin, ld, K, wd, K, col, ld, xm, ld);
-                                Scatter(xm, gx.AsSpan(nb * Cin * HWin, b * Cin * HWin), Cin, b, HWin, null);
+                                if (b == 1) Gemm.SgemmSerial(false, false, Cin, ld, K, wd, K, col, ld, gx.AsSpan(nb * Cin * HWin, Cin * HWin), ld);
+                                else
+                                {
+                                    Gemm.SgemmSerial(false, false, Cin, ld, K, wd, K, col, ld, xm, ld);
+                                    Scatter(xm, gx.AsSpan(nb * Cin * HWin, b * Cin * HWin), Cin, b, HWin, null);
+                                }
                             }
                             if (needW)
                             {
-                                Gather(xd.AsSpan(nb * Cin * HWin, b * Cin * HWin), xm, Cin, b, HWin);
-                                Gemm.SgemmSerial(false, true, Cin, K, ld, xm, ld, col, ld, acc, K, beta: 1f);
+                                ReadOnlySpan<float> xmat = xd.AsSpan(nb * Cin * HWin, b * Cin * HWin);
+                                if (b > 1) { Gather(xmat, xm, Cin, b, HWin); xmat = xm.AsSpan(0, Cin * ld); }
+                                Gemm.SgemmSerial(false, true, Cin, K, ld, xmat, ld, col, ld, acc, K, beta: 1f);
                             }
                         }
                     }
