@@ -6,8 +6,8 @@ namespace Nabla.NN;
 /// <summary>
 /// Ungrouped convolutions computed a chunk of images at a time: the im2col matrices of B images sit side by side in
 /// one col [K, B·L] (image b in columns [b·L, (b+1)·L)), so each chunk costs one GEMM with n = B·L instead of B thin
-/// ones (the weight matrix is packed once per chunk, the micro-kernel runs on long rows). Images are split into one
-/// contiguous range per core, each core running its chunks with single-threaded GEMMs and reusing its scratch buffers.
+/// ones (the weight matrix is packed once per chunk, the micro-kernel runs on long rows). Each core claims chunks
+/// dynamically and runs them with single-threaded GEMMs, reusing its scratch buffers.
 /// </summary>
 internal static class ConvBatched
 {
@@ -21,7 +21,16 @@ internal static class ConvBatched
         return workers <= 1 || flops < 2e6 ? 1 : workers;
     }
 
-    static int Chunk(int images, long floatsPerImage) => (int)Math.Clamp(ChunkFloats / Math.Max(1, floatsPerImage), 1, Math.Max(1, images));
+    /// <summary>Images per chunk: at most <see cref="ChunkFloats"/> per matrix, and at least four chunks per worker so
+    /// that a core slowed by other processes takes fewer of them (chunks are handed out dynamically).</summary>
+    static int Chunk(int images, int workers, long floatsPerImage)
+    {
+        int byMemory = (int)Math.Clamp(ChunkFloats / Math.Max(1, floatsPerImage), 1, Math.Max(1, images));
+        return workers > 1 ? Math.Clamp(images / (4 * workers), 1, byMemory) : byMemory;
+    }
+
+    /// <summary>The first image of the next unclaimed chunk (≥ the batch size when none is left).</summary>
+    static int NextChunk(int[] next, int chunk) => (Interlocked.Increment(ref next[0]) - 1) * chunk;
 
     /// <summary>dst[b, r, :L] = src[r, b·L : (b+1)·L] (+ bias[r]) for b &lt; B: a [R, B·L] matrix scattered into B images [R, L].</summary>
     static void Scatter(ReadOnlySpan<float> src, Span<float> dst, int R, int B, int L, float[]? bias)
@@ -54,17 +63,18 @@ internal static class ConvBatched
         var y = new float[N * Cout * L];
         var xd = x.data; var wd = weight.data; var bd = bias?.data;
         int workers = Workers(N, 2.0 * N * Cout * K * L);
-        int chunk = Chunk(N, (long)Math.Max(K, Cout) * L);
+        int chunk = Chunk(N, workers, (long)Math.Max(K, Cout) * L);
 
-        ImageBatch.For(N, workers, (n0, n1, _) =>
+        var next = new int[1];
+        ImageBatch.For(workers, workers, (_, _, _) =>
         {
-            int B = Math.Min(chunk, n1 - n0);
+            int B = chunk;
             float[] col = ImageBatch.Rent(K * B * L), tmp = ImageBatch.Rent(B > 1 ? Cout * B * L : 1);
             try
             {
-                for (int nb = n0; nb < n1; nb += B)
+                for (int nb; (nb = NextChunk(next, B)) < N;)
                 {
-                    int b = Math.Min(B, n1 - nb), ld = b * L;
+                    int b = Math.Min(B, N - nb), ld = b * L;
                     for (int i = 0; i < b; i++) Im2Col.Unfold(g, xd.AsSpan((nb + i) * Cin * HW, Cin * HW), col.AsSpan(i * L), ld);
                     if (b == 1)
                     {
@@ -93,9 +103,10 @@ internal static class ConvBatched
             var gwLocal = new float[]?[workers];
             if (needX || needW)
             {
-                ImageBatch.For(N, workers, (n0, n1, w) =>
+                var next = new int[1];
+                ImageBatch.For(workers, workers, (_, _, w) =>
                 {
-                    int B = Math.Min(chunk, n1 - n0);
+                    int B = chunk;
                     float[]? col = needW ? ImageBatch.Rent(K * B * L) : null;
                     float[]? dcol = needX ? ImageBatch.Rent(K * B * L) : null;
                     float[]? gm = B > 1 ? ImageBatch.Rent(Cout * B * L) : null;
@@ -103,9 +114,9 @@ internal static class ConvBatched
                     if (needW) acc = w == 0 ? gw : (gwLocal[w] = new float[weight.Size]);
                     try
                     {
-                        for (int nb = n0; nb < n1; nb += B)
+                        for (int nb; (nb = NextChunk(next, B)) < N;)
                         {
-                            int b = Math.Min(B, n1 - nb), ld = b * L;
+                            int b = Math.Min(B, N - nb), ld = b * L;
                             ReadOnlySpan<float> gmat = gy.AsSpan(nb * Cout * L, b * Cout * L);
                             if (b > 1) { Gather(gmat, gm, Cout, b, L); gmat = gm.AsSpan(0, Cout * ld); }
                             if (needW)
@@ -142,17 +153,18 @@ internal static class ConvBatched
         var y = new float[N * Cout * OHW];
         var xd = x.data; var wd = weight.data; var bd = bias?.data;
         int workers = Workers(N, 2.0 * N * Cin * K * HWin);
-        int chunk = Chunk(N, (long)Math.Max(K, Cin) * HWin);
+        int chunk = Chunk(N, workers, (long)Math.Max(K, Cin) * HWin);
 
-        ImageBatch.For(N, workers, (n0, n1, _) =>
+        var next = new int[1];
+        ImageBatch.For(workers, workers, (_, _, _) =>
         {
-            int B = Math.Min(chunk, n1 - n0);
+            int B = chunk;
             float[] col = ImageBatch.Rent(K * B * HWin), xm = ImageBatch.Rent(Cin * B * HWin);
             try
             {
-                for (int nb = n0; nb < n1; nb += B)
+                for (int nb; (nb = NextChunk(next, B)) < N;)
                 {
-                    int b = Math.Min(B, n1 - nb), ld = b * HWin;
+                    int b = Math.Min(B, N - nb), ld = b * HWin;
                     ReadOnlySpan<float> xmat = xd.AsSpan(nb * Cin * HWin, b * Cin * HWin);
                     if (b > 1) { Gather(xmat, xm, Cin, b, HWin); xmat = xm.AsSpan(0, Cin * ld); }
                     Gemm.SgemmSerial(true, false, K, ld, Cin, wd, K, xmat, ld, col, ld);
@@ -177,17 +189,18 @@ internal static class ConvBatched
             var gwLocal = new float[]?[workers];
             if (needX || needW)
             {
-                ImageBatch.For(N, workers, (n0, n1, w) =>
+                var next = new int[1];
+                ImageBatch.For(workers, workers, (_, _, w) =>
                 {
-                    int B = Math.Min(chunk, n1 - n0);
+                    int B = chunk;
                     float[] col = ImageBatch.Rent(K * B * HWin), xm = ImageBatch.Rent(Cin * B * HWin);
                     float[]? acc = null;
                     if (needW) acc = w == 0 ? gw : (gwLocal[w] = new float[weight.Size]);
                     try
                     {
-                        for (int nb = n0; nb < n1; nb += B)
+                        for (int nb; (nb = NextChunk(next, B)) < N;)
                         {
-                            int b = Math.Min(B, n1 - nb), ld = b * HWin;
+                            int b = Math.Min(B, N - nb), ld = b * HWin;
                             for (int i = 0; i < b; i++) Im2Col.Unfold(g, gy.AsSpan((nb + i) * Cout * OHW, Cout * OHW), col.AsSpan(i * HWin), ld);
                             if (needX)
                             {
