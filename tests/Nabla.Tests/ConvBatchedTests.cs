@@ -12,13 +12,14 @@ namespace Nabla.Tests;
 public class ConvBatchedTests
 {
     [Theory]
-    [InlineData(false, 1, 1)]
-    [InlineData(false, 2, 1)]
-    [InlineData(true, 2, 1)]
-    public void BatchMatchesPerImage(bool transposed, int stride, int padding)
+    [InlineData(false, 3, 1, 1)]
+    [InlineData(false, 3, 2, 1)]
+    [InlineData(false, 1, 1, 0)]
+    [InlineData(true, 4, 2, 1)]
+    public void BatchMatchesPerImage(bool transposed, int k, int stride, int padding)
     {
         var gen = new Generator(7);
-        int n = 10, cin = 12, cout = 8, hw = 24, k = transposed ? 4 : 3;
+        int n = 10, cin = 12, cout = 8, hw = 24;
         var x = Tensor.Randn(gen, n, cin, hw, hw); x.RequiresGrad = true;
         var w = (transposed ? Tensor.Randn(gen, cin, cout, k, k) : Tensor.Randn(gen, cout, cin, k, k)) * 0.2f; w = w.Detach(); w.RequiresGrad = true;
         var b = Tensor.Randn(gen, cout).Detach(); b.RequiresGrad = true;

@@ -63,7 +63,9 @@ internal static class ConvBatched
         var y = new float[N * Cout * L];
         var xd = x.data; var wd = weight.data; var bd = bias?.data;
         int workers = Workers(N, 2.0 * N * Cout * K * L);
-        int chunk = Chunk(N, workers, (long)Math.Max(K, Cout) * L);
+        // a 1×1 kernel with stride 1 and no padding multiplies the image itself (col = x), one image per chunk
+        bool direct = g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PH == 0 && g.PW == 0;
+        int chunk = direct ? 1 : Chunk(N, workers, (long)Math.Max(K, Cout) * L);
 
         var next = new int[1];
         ImageBatch.For(workers, workers, (_, _, _) =>
@@ -75,13 +77,14 @@ internal static class ConvBatched
                 for (int nb; (nb = NextChunk(next, B)) < N;)
                 {
                     int b = Math.Min(B, N - nb), ld = b * L;
-                    for (int i = 0; i < b; i++) Im2Col.Unfold(g, xd.AsSpan((nb + i) * Cin * HW, Cin * HW), col.AsSpan(i * L), ld);
+                    if (!direct) for (int i = 0; i < b; i++) Im2Col.Unfold(g, xd.AsSpan((nb + i) * Cin * HW, Cin * HW), col.AsSpan(i * L), ld);
                     if (b == 1)
                     {
                         // one image: its output block is already the GEMM's C
                         var yn = y.AsSpan(nb * Cout * L, Cout * L);
                         if (bd != null) for (int o = 0; o < Cout; o++) yn.Slice(o * L, L).Fill(bd[o]);
-                        Gemm.SgemmSerial(false, false, Cout, L, K, wd, K, col, L, yn, L, beta: bd != null ? 1f : 0f);
+                        ReadOnlySpan<float> cmat = direct ? xd.AsSpan(nb * Cin * HW, Cin * HW) : col;
+                        Gemm.SgemmSerial(false, false, Cout, L, K, wd, K, cmat, L, yn, L, beta: bd != null ? 1f : 0f);
                     }
                     else
                     {
@@ -121,13 +124,18 @@ internal static class ConvBatched
                             if (b > 1) { Gather(gmat, gm, Cout, b, L); gmat = gm.AsSpan(0, Cout * ld); }
                             if (needW)
                             {
-                                for (int i = 0; i < b; i++) Im2Col.Unfold(g, xd.AsSpan((nb + i) * Cin * HW, Cin * HW), col.AsSpan(i * L), ld);
-                                Gemm.SgemmSerial(false, true, Cout, K, ld, gmat, ld, col, ld, acc, K, beta: 1f);
+                                ReadOnlySpan<float> cmat = direct ? xd.AsSpan(nb * Cin * HW, Cin * HW) : col;
+                                if (!direct) for (int i = 0; i < b; i++) Im2Col.Unfold(g, xd.AsSpan((nb + i) * Cin * HW, Cin * HW), col.AsSpan(i * L), ld);
+                                Gemm.SgemmSerial(false, true, Cout, K, ld, gmat, ld, cmat, ld, acc, K, beta: 1f);
                             }
                             if (needX)
                             {
-                                Gemm.SgemmSerial(true, false, K, ld, Cout, wd, K, gmat, ld, dcol, ld);
-                                for (int i = 0; i < b; i++) Im2Col.Fold(g, dcol.AsSpan(i * L), gx.AsSpan((nb + i) * Cin * HW, Cin * HW), ld);
+                                if (direct) Gemm.SgemmSerial(true, false, K, L, Cout, wd, K, gmat, L, gx.AsSpan(nb * Cin * HW, Cin * HW), L);
+                                else
+                                {
+                                    Gemm.SgemmSerial(true, false, K, ld, Cout, wd, K, gmat, ld, dcol, ld);
+                                    for (int i = 0; i < b; i++) Im2Col.Fold(g, dcol.AsSpan(i * L), gx.AsSpan((nb + i) * Cin * HW, Cin * HW), ld);
+                                }
                             }
                         }
                     }
