@@ -1,4 +1,6 @@
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Nabla.Kernels;
 
@@ -39,7 +41,11 @@ public static class Im2Col
     }
 
     /// <summary>col[(c·KH + ki)·KW + kj, oh·OW + ow] = x[c, oh·SH − PH + ki·DH, ow·SW − PW + kj·DW] (0 outside the image).</summary>
-    public static void Unfold(in ConvGeometry g, ReadOnlySpan<float> x, Span<float> col)
+    public static void Unfold(in ConvGeometry g, ReadOnlySpan<float> x, Span<float> col) => Unfold(g, x, col, g.Cols);
+
+    /// <summary>As <see cref="Unfold(in ConvGeometry, ReadOnlySpan{float}, Span{float})"/>, with col rows <paramref name="ld"/> ≥ OH·OW apart
+    /// (so that several images can fill side-by-side column blocks of one matrix).</summary>
+    public static void Unfold(in ConvGeometry g, ReadOnlySpan<float> x, Span<float> col, int ld)
     {
         int L = g.Cols, HW = g.H * g.W;
         for (int c = 0; c < g.C; c++)
@@ -49,7 +55,7 @@ public static class Im2Col
             {
                 for (int kj = 0; kj < g.KW; kj++)
                 {
-                    var dst = col.Slice(((c * g.KH + ki) * g.KW + kj) * L, L);
+                    var dst = col.Slice(((c * g.KH + ki) * g.KW + kj) * ld, L);
                     int kOffW = kj * g.DW;
                     var (lo, hi) = ValidRange(kOffW, g.PW, g.SW, g.W, g.OW);
                     for (int oh = 0; oh < g.OH; oh++)
@@ -57,11 +63,11 @@ public static class Im2Col
                         var d = dst.Slice(oh * g.OW, g.OW);
                         int ih = oh * g.SH - g.PH + ki * g.DH;
                         if ((uint)ih >= (uint)g.H || lo >= hi) { d.Clear(); continue; }
-                        if (lo > 0) d.Slice(0, lo).Clear();
-                        if (hi < g.OW) d.Slice(hi).Clear();
+                        for (int ow = 0; ow < lo; ow++) d[ow] = 0f;
+                        for (int ow = hi; ow < g.OW; ow++) d[ow] = 0f;
                         int iw0 = lo * g.SW - g.PW + kOffW;
                         var src = xc.Slice(ih * g.W);
-                        if (g.SW == 1) src.Slice(iw0, hi - lo).CopyTo(d.Slice(lo, hi - lo));
+                        if (g.SW == 1) CopyShort(d.Slice(lo, hi - lo), src.Slice(iw0, hi - lo));
                         else for (int ow = lo, iw = iw0; ow < hi; ow++, iw += g.SW) d[ow] = src[iw];
                     }
                 }
@@ -69,8 +75,34 @@ public static class Im2Col
         }
     }
 
+    /// <summary>d = s for short rows (an image row): an inline Vector256 loop.</summary>
+    static void CopyShort(Span<float> d, ReadOnlySpan<float> s)
+    {
+        int n = d.Length, i = 0;
+        ref float dr = ref MemoryMarshal.GetReference(d);
+        ref float sr = ref MemoryMarshal.GetReference(s);
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= n - 8; i += 8) Vector256.LoadUnsafe(ref sr, (nuint)i).StoreUnsafe(ref dr, (nuint)i);
+        for (; i < n; i++) Unsafe.Add(ref dr, i) = Unsafe.Add(ref sr, i);
+    }
+
+    /// <summary>d += s for short rows (an image row): an inline Vector256 loop, without a library call's fixed cost per row.</summary>
+    static void AddInto(Span<float> d, ReadOnlySpan<float> s)
+    {
+        int n = d.Length, i = 0;
+        ref float dr = ref MemoryMarshal.GetReference(d);
+        ref float sr = ref MemoryMarshal.GetReference(s);
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= n - 8; i += 8)
+                (Vector256.LoadUnsafe(ref dr, (nuint)i) + Vector256.LoadUnsafe(ref sr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
+        for (; i < n; i++) Unsafe.Add(ref dr, i) += Unsafe.Add(ref sr, i);
+    }
+
     /// <summary>The adjoint of <see cref="Unfold"/>: x[c, ih, iw] += Σ col entries that read (c, ih, iw). Adds into x.</summary>
-    public static void Fold(in ConvGeometry g, ReadOnlySpan<float> col, Span<float> x)
+    public static void Fold(in ConvGeometry g, ReadOnlySpan<float> col, Span<float> x) => Fold(g, col, x, g.Cols);
+
+    /// <summary>As <see cref="Fold(in ConvGeometry, ReadOnlySpan{float}, Span{float})"/>, with col rows <paramref name="ld"/> ≥ OH·OW apart.</summary>
+    public static void Fold(in ConvGeometry g, ReadOnlySpan<float> col, Span<float> x, int ld)
     {
         int L = g.Cols, HW = g.H * g.W;
         for (int c = 0; c < g.C; c++)
@@ -80,7 +112,7 @@ public static class Im2Col
             {
                 for (int kj = 0; kj < g.KW; kj++)
                 {
-                    var src = col.Slice(((c * g.KH + ki) * g.KW + kj) * L, L);
+                    var src = col.Slice(((c * g.KH + ki) * g.KW + kj) * ld, L);
                     int kOffW = kj * g.DW;
                     var (lo, hi) = ValidRange(kOffW, g.PW, g.SW, g.W, g.OW);
                     if (lo >= hi) continue;
@@ -93,8 +125,7 @@ public static class Im2Col
                         var dst = xc.Slice(ih * g.W);
                         if (g.SW == 1)
                         {
-                            var dd = dst.Slice(iw0, hi - lo);
-                            TensorPrimitives.Add(dd, s.Slice(lo, hi - lo), dd);
+                            AddInto(dst.Slice(iw0, hi - lo), s.Slice(lo, hi - lo));
                         }
                         else for (int ow = lo, iw = iw0; ow < hi; ow++, iw += g.SW) dst[iw] += s[ow];
                     }

@@ -19,6 +19,7 @@ public static partial class Functional
     public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, (int h, int w) stride, (int h, int w) padding, (int h, int w) dilation, int groups = 1)
     {
         var geo = ConvArgs.Check("Conv2d", x, weight, bias, stride, padding, dilation, groups, transposed: false, (0, 0));
+        if (groups == 1) return ConvBatched.Conv2d(x, weight, bias, geo);
         int N = x.shape[0], Cin = x.shape[1], Cout = weight.shape[0];
         int cinG = Cin / groups, coutG = Cout / groups;
         int K = geo.Rows, L = geo.Cols, HW = geo.H * geo.W;

@@ -25,6 +25,7 @@ public static partial class Functional
         (int h, int w) outputPadding, (int h, int w) dilation, int groups = 1)
     {
         var geo = ConvArgs.Check("ConvTranspose2d", x, weight, bias, stride, padding, dilation, groups, transposed: true, outputPadding);
+        if (groups == 1) return ConvBatched.ConvTranspose2d(x, weight, bias, geo);
         int N = x.shape[0], Cin = x.shape[1], cinG = Cin / groups, coutG = weight.shape[1], Cout = coutG * groups;
         int K = geo.Rows, HWin = geo.Cols, OHW = geo.H * geo.W; // col is [coutG·kh·kw, H·W]; the folded image is the output
         bool direct = geo.KH == 1 && geo.KW == 1 && geo.SH == 1 && geo.SW == 1 && geo.PH == 0 && geo.PW == 0 && OHW == HWin;

@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using Nabla;
+using Nabla.NN;
+
+namespace Nabla.Bench;
+
+/// <summary>Hidden probe: median forward / backward ms of single convolutions at DDPM/cnn shapes (batch 64).</summary>
+static class ConvProbe
+{
+    static void Parts()
+    {
+        var g = new Nabla.Kernels.ConvGeometry(32, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1, 28, 28);
+        var x = new float[32 * 784]; var col = new float[288 * 784]; var w = new float[32 * 288]; var y = new float[32 * 784];
+        new Random(1).NextSingle();
+        for (int r = 0; r < 5; r++)
+        {
+            var sw = Stopwatch.StartNew();
+            for (int i = 0; i < 64; i++) Nabla.Kernels.Im2Col.Unfold(g, x, col);
+            double u = sw.Elapsed.TotalMilliseconds; sw.Restart();
+            for (int i = 0; i < 64; i++) Nabla.Kernels.Gemm.SgemmSerial(false, false, 32, 784, 288, w, 288, col, 784, y, 784);
+            double gm = sw.Elapsed.TotalMilliseconds; sw.Restart();
+            for (int i = 0; i < 64; i++) Nabla.Kernels.Im2Col.Fold(g, col, x);
+            double f = sw.Elapsed.TotalMilliseconds;
+            Console.WriteLine($"64 images 32->32@28 serial: unfold {u:F1} ms, gemm {gm:F1} ms ({2.0 * 64 * 32 * 784 * 288 / gm / 1e6:F1} GFLOPS), fold {f:F1} ms");
+        }
+    }
+
+    public static void Run(string[] args)
+    {
+        int reps = args.Length > 0 ? int.Parse(args[0]) : 5;
+        if (args.Length > 1 && args[1] == "parts") { Parts(); return; }
+        var gen = new Generator(1);
+        // (cin, cout, hw, k, stride, pad, transposed)
+        var shapes = new (int ci, int co, int hw, int k, int s, int p, bool t)[]
+        {
+            (1, 32, 28, 3, 1, 1, false), (32, 32, 28, 3, 1, 1, false), (32, 64, 14, 3, 1, 1, false),
+            (64, 64, 14, 3, 1, 1, false), (64, 64, 7, 3, 1, 1, false), (128, 64, 14, 3, 1, 1, false),
+            (96, 32, 28, 3, 1, 1, false), (32, 32, 28, 3, 2, 1, false), (32, 64, 28, 1, 1, 0, false),
+            (64, 64, 7, 4, 2, 1, true), (64, 64, 14, 4, 2, 1, true),
+        };
+        foreach (var sh in shapes)
+        {
+            var x = Tensor.Randn(gen, 64, sh.ci, sh.hw, sh.hw); x.RequiresGrad = true;
+            var w = sh.t ? Tensor.Randn(gen, sh.ci, sh.co, sh.k, sh.k) : Tensor.Randn(gen, sh.co, sh.ci, sh.k, sh.k);
+            w.RequiresGrad = true;
+            var b = Tensor.Zeros(sh.co); b.RequiresGrad = true;
+            var fw = new List<double>(); var bw = new List<double>();
+            for (int r = 0; r < reps + 1; r++)
+            {
+                var sw = Stopwatch.StartNew();
+                var y = sh.t ? Functional.ConvTranspose2d(x, w, b, sh.s, sh.p) : Functional.Conv2d(x, w, b, sh.s, sh.p);
+                double f = sw.Elapsed.TotalMilliseconds;
+                var loss = y.Sum();
+                sw.Restart();
+                loss.Backward();
+                double bk = sw.Elapsed.TotalMilliseconds;
+                x.Grad = null; w.Grad = null; b.Grad = null;
+                if (r > 0) { fw.Add(f); bw.Add(bk); }
+            }
+            fw.Sort(); bw.Sort();
+            Console.WriteLine($"{(sh.t ? "convT" : "conv")} {sh.ci}->{sh.co} @{sh.hw} k{sh.k}s{sh.s}p{sh.p}: fwd {fw[fw.Count / 2]:F1} (min {fw[0]:F1}) ms  bwd {bw[bw.Count / 2]:F1} (min {bw[0]:F1}) ms");
+        }
+    }
+}

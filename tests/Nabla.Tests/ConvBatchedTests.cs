@@ -1,0 +1,50 @@
+using Nabla;
+using Nabla.NN;
+using Xunit;
+
+namespace Nabla.Tests;
+
+/// <summary>
+/// The chunked, multi-core convolution path (batches big enough to be split over cores and into several chunks)
+/// against the same convolution run one image at a time (a single image always runs serially in one chunk).
+/// Sizes are chosen so that the batch costs over 2·10⁶ flops (the threshold for splitting over cores).
+/// </summary>
+public class ConvBatchedTests
+{
+    [Theory]
+    [InlineData(false, 3, 1, 1)]
+    [InlineData(false, 3, 2, 1)]
+    [InlineData(false, 1, 1, 0)]
+    [InlineData(true, 4, 2, 1)]
+    public void BatchMatchesPerImage(bool transposed, int k, int stride, int padding)
+    {
+        var gen = new Generator(7);
+        int n = 10, cin = 12, cout = 8, hw = 24;
+        var x = Tensor.Randn(gen, n, cin, hw, hw); x.RequiresGrad = true;
+        var w = (transposed ? Tensor.Randn(gen, cin, cout, k, k) : Tensor.Randn(gen, cout, cin, k, k)) * 0.2f; w = w.Detach(); w.RequiresGrad = true;
+        var b = Tensor.Randn(gen, cout).Detach(); b.RequiresGrad = true;
+        Tensor Op(Tensor xi) => transposed ? Functional.ConvTranspose2d(xi, w, b, stride, padding) : Functional.Conv2d(xi, w, b, stride, padding);
+
+        var y = Op(x);
+        var gy = Tensor.Randn(gen, y.Shape);
+        (y * gy).Sum().Backward();
+        var gx = x.Grad!.ToArray(); var gw = w.Grad!.ToArray(); var gb = b.Grad!.ToArray();
+        w.Grad = null; b.Grad = null;
+
+        var gxRef = new List<float>();
+        int per = y.Size / n;
+        for (int i = 0; i < n; i++)
+        {
+            var xi = x.Detach().Slice(0, i, i + 1).Detach(); xi.RequiresGrad = true;
+            var yi = Op(xi);
+            var ya = yi.ToArray(); var yAll = y.ToArray();
+            for (int j = 0; j < per; j++) Assert.Equal(yAll[i * per + j], ya[j], 1e-3f);
+            (yi * gy.Slice(0, i, i + 1)).Sum().Backward();
+            gxRef.AddRange(xi.Grad!.ToArray());
+        }
+        for (int j = 0; j < gx.Length; j++) Assert.Equal(gxRef[j], gx[j], 1e-3f);
+        var gwRef = w.Grad!.ToArray(); var gbRef = b.Grad!.ToArray();
+        for (int j = 0; j < gw.Length; j++) Assert.Equal(gwRef[j], gw[j], 2e-3f * (1 + Math.Abs(gwRef[j])));
+        for (int j = 0; j < gb.Length; j++) Assert.Equal(gbRef[j], gb[j], 2e-3f * (1 + Math.Abs(gbRef[j])));
+    }
+}
