@@ -100,13 +100,7 @@ public static partial class Functional
                     finally { ImageBatch.Return(col); ImageBatch.Return(dcol); }
                 });
             }
-            if (gx != null) x.AccumulateGrad(gx);
-            if (gw != null)
-            {
-                for (int w = 1; w < workers; w++) if (gwLocal[w] != null) TensorPrimitives.Add(gw, gwLocal[w]!, gw);
-                weight.AccumulateGrad(gw);
-            }
-            if (bias != null && bias.TracksGrad) bias.AccumulateGrad(ConvArgs.SumPerChannel(gy, N, Cout, L));
+            ConvArgs.AccumulateGrads(x, gx, weight, gw, gwLocal, bias, gy, N, Cout, L);
         });
     }
 }

@@ -142,13 +142,7 @@ internal static class ConvBatched
                     finally { ImageBatch.Return(col); ImageBatch.Return(dcol); ImageBatch.Return(gm); }
                 });
             }
-            if (gx != null) x.AccumulateGrad(gx);
-            if (gw != null)
-            {
-                for (int w = 1; w < workers; w++) if (gwLocal[w] != null) TensorPrimitives.Add(gw, gwLocal[w]!, gw);
-                weight.AccumulateGrad(gw);
-            }
-            if (bias != null && bias.TracksGrad) bias.AccumulateGrad(ConvArgs.SumPerChannel(gy, N, Cout, L));
+            ConvArgs.AccumulateGrads(x, gx, weight, gw, gwLocal, bias, gy, N, Cout, L);
         });
     }
 
@@ -230,13 +224,7 @@ internal static class ConvBatched
                     finally { ImageBatch.Return(col); ImageBatch.Return(xm); }
                 });
             }
-            if (gx != null) x.AccumulateGrad(gx);
-            if (gw != null)
-            {
-                for (int w = 1; w < workers; w++) if (gwLocal[w] != null) TensorPrimitives.Add(gw, gwLocal[w]!, gw);
-                weight.AccumulateGrad(gw);
-            }
-            if (bias != null && bias.TracksGrad) bias.AccumulateGrad(ConvArgs.SumPerChannel(gy, N, Cout, OHW));
+            ConvArgs.AccumulateGrads(x, gx, weight, gw, gwLocal, bias, gy, N, Cout, OHW);
         });
     }
 }

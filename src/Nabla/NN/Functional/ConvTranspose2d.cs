@@ -96,13 +96,7 @@ public static partial class Functional
                     finally { ImageBatch.Return(col); }
                 });
             }
-            if (gx != null) x.AccumulateGrad(gx);
-            if (gw != null)
-            {
-                for (int w = 1; w < workers; w++) if (gwLocal[w] != null) TensorPrimitives.Add(gw, gwLocal[w]!, gw);
-                weight.AccumulateGrad(gw);
-            }
-            if (bias != null && bias.TracksGrad) bias.AccumulateGrad(ConvArgs.SumPerChannel(gy, N, Cout, OHW));
+            ConvArgs.AccumulateGrads(x, gx, weight, gw, gwLocal, bias, gy, N, Cout, OHW);
         });
     }
 }
