@@ -5,37 +5,11 @@ namespace Nabla.NN;
 /// y = (x − μ_c)/√(σ²_c + ε)·γ_c + β_c with batch statistics while training and running statistics in evaluation.
 /// Buffers <c>running_mean</c> (0), <c>running_var</c> (1), <c>num_batches_tracked</c> (integer) as PyTorch.
 /// </summary>
-public abstract class BatchNormBase : Module
+public abstract class BatchNormBase : NormBase
 {
-    public int NumFeatures { get; }
-    public float Eps { get; }
-    /// <summary>Weight of the newest batch in the running averages; null = cumulative average (1/num_batches_tracked).</summary>
-    public float? Momentum { get; set; }
-    public bool Affine { get; }
-    public bool TrackRunningStats { get; }
-    public Tensor? Weight { get; }
-    public Tensor? Bias { get; }
-    public Tensor? RunningMean { get; }
-    public Tensor? RunningVar { get; }
-    public Tensor? NumBatchesTracked { get; }
-
+    // Momentum null = cumulative average (1/num_batches_tracked).
     protected BatchNormBase(int numFeatures, float eps, float? momentum, bool affine, bool trackRunningStats)
-    {
-        if (numFeatures <= 0) throw new ArgumentException($"{GetType().Name}: num_features must be positive, got {numFeatures}");
-        if (!(eps > 0)) throw new ArgumentException($"{GetType().Name}: eps must be positive, got {eps}");
-        NumFeatures = numFeatures; Eps = eps; Momentum = momentum; Affine = affine; TrackRunningStats = trackRunningStats;
-        if (affine)
-        {
-            Weight = RegisterParameter("weight", Tensor.Ones(numFeatures));
-            Bias = RegisterParameter("bias", Tensor.Zeros(numFeatures));
-        }
-        if (trackRunningStats)
-        {
-            RunningMean = RegisterBuffer("running_mean", Tensor.Zeros(numFeatures));
-            RunningVar = RegisterBuffer("running_var", Tensor.Ones(numFeatures));
-            NumBatchesTracked = RegisterBuffer("num_batches_tracked", Tensor.Scalar(0), integer: true);
-        }
-    }
+        : base(numFeatures, eps, momentum, affine, trackRunningStats) { }
 
     /// <summary>Throws unless x has an accepted rank and <see cref="NumFeatures"/> channels in dimension 1.</summary>
     protected abstract void CheckInput(Tensor x);

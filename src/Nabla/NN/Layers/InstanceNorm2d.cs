@@ -5,36 +5,11 @@ namespace Nabla.NN;
 /// its own mean and biased variance. As PyTorch, affine and track_running_stats are off by default; with running
 /// statistics on, evaluation mode normalizes by them instead.
 /// </summary>
-public sealed class InstanceNorm2d : Module
+public sealed class InstanceNorm2d : NormBase
 {
-    public int NumFeatures { get; }
-    public float Eps { get; }
-    /// <summary>Weight of the newest batch in the running averages (null counts as 0, as PyTorch's instance norm).</summary>
-    public float? Momentum { get; set; }
-    public bool Affine { get; }
-    public bool TrackRunningStats { get; }
-    public Tensor? Weight { get; }
-    public Tensor? Bias { get; }
-    public Tensor? RunningMean { get; }
-    public Tensor? RunningVar { get; }
-
+    // Momentum null counts as 0, as PyTorch's instance norm; num_batches_tracked is registered but never advanced (as PyTorch).
     public InstanceNorm2d(int numFeatures, float eps = 1e-5f, float? momentum = 0.1f, bool affine = false, bool trackRunningStats = false)
-    {
-        if (numFeatures <= 0) throw new ArgumentException($"InstanceNorm2d: num_features must be positive, got {numFeatures}");
-        if (!(eps > 0)) throw new ArgumentException($"InstanceNorm2d: eps must be positive, got {eps}");
-        NumFeatures = numFeatures; Eps = eps; Momentum = momentum; Affine = affine; TrackRunningStats = trackRunningStats;
-        if (affine)
-        {
-            Weight = RegisterParameter("weight", Tensor.Ones(numFeatures));
-            Bias = RegisterParameter("bias", Tensor.Zeros(numFeatures));
-        }
-        if (trackRunningStats)
-        {
-            RunningMean = RegisterBuffer("running_mean", Tensor.Zeros(numFeatures));
-            RunningVar = RegisterBuffer("running_var", Tensor.Ones(numFeatures));
-            RegisterBuffer("num_batches_tracked", Tensor.Scalar(0), integer: true);
-        }
-    }
+        : base(numFeatures, eps, momentum, affine, trackRunningStats) { }
 
     public override Tensor Forward(Tensor x)
     {
