@@ -15,6 +15,8 @@ public readonly record struct ConvGeometry(int C, int H, int W, int KH, int KW, 
     public int Rows => C * KH * KW;
     /// <summary>Columns of the column matrix: OH·OW.</summary>
     public int Cols => OH * OW;
+    /// <summary>A 1×1 kernel with stride 1 and no padding: the column matrix is the image itself, so im2col/col2im can be skipped.</summary>
+    public bool IsPointwise => KH == 1 && KW == 1 && SH == 1 && SW == 1 && PH == 0 && PW == 0;
 
     /// <summary>Output extent along one axis: ⌊(n + 2p − d·(k − 1) − 1)/s⌋ + 1 (may be ≤ 0 when the kernel does not fit).</summary>
     public static int OutSize(int n, int k, int s, int p, int d) => (int)Math.Floor((n + 2.0 * p - d * (k - 1.0) - 1) / s) + 1;

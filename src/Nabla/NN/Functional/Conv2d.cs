@@ -23,7 +23,7 @@ public static partial class Functional
         int N = x.shape[0], Cin = x.shape[1], Cout = weight.shape[0];
         int cinG = Cin / groups, coutG = Cout / groups;
         int K = geo.Rows, L = geo.Cols, HW = geo.H * geo.W;
-        bool direct = geo.KH == 1 && geo.KW == 1 && geo.SH == 1 && geo.SW == 1 && geo.PH == 0 && geo.PW == 0;
+        bool direct = geo.IsPointwise;
         var y = new float[N * Cout * L];
         var xd = x.data; var wd = weight.data; var bd = bias?.data;
         double flops = 2.0 * N * Cout * K * L;

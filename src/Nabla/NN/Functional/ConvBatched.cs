@@ -64,7 +64,7 @@ internal static class ConvBatched
         var xd = x.data; var wd = weight.data; var bd = bias?.data;
         int workers = Workers(N, 2.0 * N * Cout * K * L);
         // a 1×1 kernel with stride 1 and no padding multiplies the image itself (col = x), one image per chunk
-        bool direct = g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PH == 0 && g.PW == 0;
+        bool direct = g.IsPointwise;
         int chunk = direct ? 1 : Chunk(N, workers, (long)Math.Max(K, Cout) * L);
 
         var next = new int[1];

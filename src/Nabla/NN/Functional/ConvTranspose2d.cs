@@ -28,7 +28,7 @@ public static partial class Functional
         if (groups == 1) return ConvBatched.ConvTranspose2d(x, weight, bias, geo);
         int N = x.shape[0], Cin = x.shape[1], cinG = Cin / groups, coutG = weight.shape[1], Cout = coutG * groups;
         int K = geo.Rows, HWin = geo.Cols, OHW = geo.H * geo.W; // col is [coutG·kh·kw, H·W]; the folded image is the output
-        bool direct = geo.KH == 1 && geo.KW == 1 && geo.SH == 1 && geo.SW == 1 && geo.PH == 0 && geo.PW == 0 && OHW == HWin;
+        bool direct = geo.IsPointwise && OHW == HWin;
         var y = new float[N * Cout * OHW];
         var xd = x.data; var wd = weight.data; var bd = bias?.data;
         double flops = 2.0 * N * Cin * K * HWin;
