@@ -69,11 +69,13 @@ public class GemmTests
     [Theory, MemberData(nameof(Transposes))]
     public void PackedPathEdgesAndStrides(bool transA, bool transB)
     {
-        // above the small-problem threshold; sizes that are not multiples of the 6×16 tile, strided storage
+        // above the small-problem threshold; sizes that are not multiples of the 6×16 (AVX2) or 12×32 (AVX-512) tile,
+        // strided storage, k not a multiple of the 8-column transposes
         int[][] shapes =
         {
             new[] { 37, 45, 29 }, new[] { 6, 16, 512 }, new[] { 7, 17, 513 }, new[] { 1, 300, 200 }, new[] { 300, 1, 200 },
             new[] { 65, 33, 1 }, new[] { 50, 70, 40 }, new[] { 2, 1000, 30 }, new[] { 130, 5, 77 },
+            new[] { 12, 32, 300 }, new[] { 13, 33, 257 }, new[] { 23, 63, 19 }, new[] { 25, 95, 260 }, new[] { 11, 31, 9 },
         };
         foreach (var s in shapes)
             foreach (float beta in new[] { 0f, 1f, 2.5f })

@@ -6,14 +6,19 @@ namespace Nabla.Kernels;
 
 public static unsafe partial class Gemm
 {
-    /// <summary>Micro-tile: MR rows × NR columns of C held in registers.</summary>
-    internal const int MR = 6, NR = 16;
+    /// <summary>AVX-512 micro-kernel (12×32 tile, 24 Vector512 accumulators) when the CPU runs 512-bit vectors natively.</summary>
+    static readonly bool Use512 = Avx512F.IsSupported && Vector512.IsHardwareAccelerated
+        && Environment.GetEnvironmentVariable("NABLA_GEMM_AVX512") != "0";
+
+    /// <summary>Micro-tile: MR rows × NR columns of C held in registers (12×32 with AVX-512, else 6×16).</summary>
+    internal static readonly int MR = Use512 ? 12 : 6, NR = Use512 ? 32 : 16;
 
     /// <summary>
     /// Cache blocks: kc (shared dimension; a B micro-panel kc×NR sits in L1), mc (an A block mc×kc in L2),
     /// and at most BFloats floats of packed op(B) per thread (a k×nc column block, in L3).
     /// </summary>
-    internal static readonly int KC = EnvInt("NABLA_GEMM_KC", 512), MC = EnvInt("NABLA_GEMM_MC", 144) / MR * MR;
+    internal static readonly int KC = EnvInt("NABLA_GEMM_KC", Use512 ? 256 : 512),
+        MC = Math.Max(EnvInt("NABLA_GEMM_MC", 144) / MR, 1) * MR;
     internal static readonly int BFloats = EnvInt("NABLA_GEMM_BFLOATS", 2 << 20);
 
     static int EnvInt(string name, int fallback) =>
@@ -82,7 +87,7 @@ public static unsafe partial class Gemm
     {
         float* bp = null, ap = null;
         int packedJ = -1, k = p->K, kcMax = p->KcMax;
-        bool avx = UseAvx;
+        bool avx = UseAvx, v512 = Use512;
         while (true)
         {
             int t = p->Threads > 1 ? Interlocked.Increment(ref p->Next) - 1 : p->Next++;
@@ -116,7 +121,8 @@ public static unsafe partial class Gemm
                     for (int ir = 0; ir < mc; ir += MR)
                     {
                         int mr = Math.Min(MR, mc - ir);
-                        if (avx) KernelAvx(kc, ap + (long)ir * kc, bpanel, cblock + (long)ir * p->Ldc, p->Ldc, mr, nr, mode, p->Beta);
+                        if (v512) Kernel512(kc, ap + (long)ir * kc, bpanel, cblock + (long)ir * p->Ldc, p->Ldc, mr, nr, mode, p->Beta);
+                        else if (avx) KernelAvx(kc, ap + (long)ir * kc, bpanel, cblock + (long)ir * p->Ldc, p->Ldc, mr, nr, mode, p->Beta);
                         else KernelPortable(kc, ap + (long)ir * kc, bpanel, cblock + (long)ir * p->Ldc, p->Ldc, mr, nr, mode, p->Beta);
                     }
                 }

@@ -22,7 +22,15 @@ public static unsafe partial class Gemm
             {
                 // op(A)ᵢₚ = a[p·lda + i]: MR contiguous values per p
                 float* src = a + (long)p0 * lda + i;
-                if (mr == MR)
+                if (mr == MR && MR == 12 && Vector256.IsHardwareAccelerated)
+                {
+                    for (int p = 0; p < kc; p++, src += lda, dst += MR)
+                    {
+                        Vector256.Store(Vector256.Load(src), dst);
+                        Vector128.Store(Vector128.Load(src + 8), dst + 8);
+                    }
+                }
+                else if (mr == MR && MR == 6)
                 {
                     for (int p = 0; p < kc; p++, src += lda, dst += MR)
                     {
@@ -42,20 +50,27 @@ public static unsafe partial class Gemm
                 float* r0 = a + (long)i * lda + p0;
                 if (mr == MR)
                 {
-                    float* r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda, r4 = r3 + lda, r5 = r4 + lda;
                     int p = 0;
                     if (Avx.IsSupported)
                     {
-                        // 8 columns at a time: transpose 6 rows (row 5 repeated as rows 6, 7) and store each
+                        // 8 columns at a time. MR = 6: transpose the rows (row 5 repeated as rows 6, 7) and store each
                         // column as 8 floats at stride MR; the 2 spare floats are overwritten by the next column
-                        // (after the panel's last column they land in the buffer's slack or the next panel)
-                        for (; p + 8 <= kc; p += 8, dst += 8 * MR)
-                            Transpose6x8(r0 + p, r1 + p, r2 + p, r3 + p, r4 + p, r5 + p, dst);
+                        // (after the panel's last column they land in the buffer's slack or the next panel).
+                        // MR = 12: an 8×8 and a 4×8 transpose, exact stores.
+                        if (MR == 6)
+                            for (; p + 8 <= kc; p += 8, dst += 8 * MR)
+                                Transpose6x8(r0 + p, r0 + lda + p, r0 + 2L * lda + p, r0 + 3L * lda + p, r0 + 4L * lda + p, r0 + 5L * lda + p, dst);
+                        else if (MR == 12)
+                            for (; p + 8 <= kc; p += 8, dst += 8 * MR)
+                            {
+                                Transpose8x8(r0 + p, lda, dst, MR);
+                                Transpose4x8(r0 + 8L * lda + p, lda, dst + 8);
+                            }
                     }
                     for (; p < kc; p++, dst += MR)
                     {
-                        dst[0] = r0[p]; dst[1] = r1[p]; dst[2] = r2[p];
-                        dst[3] = r3[p]; dst[4] = r4[p]; dst[5] = r5[p];
+                        float* s0 = r0 + p;
+                        for (int ii = 0; ii < MR; ii++) dst[ii] = s0[ii * (long)lda];
                     }
                 }
                 else
@@ -85,10 +100,8 @@ public static unsafe partial class Gemm
                 if (nr == NR && Vector256.IsHardwareAccelerated)
                 {
                     for (int p = 0; p < kc; p++, src += ldb, dst += NR)
-                    {
-                        Vector256.Store(Vector256.Load(src), dst);
-                        Vector256.Store(Vector256.Load(src + 8), dst + 8);
-                    }
+                        for (int jj = 0; jj < NR; jj += 8)
+                            Vector256.Store(Vector256.Load(src + jj), dst + jj);
                 }
                 else
                 {
@@ -104,10 +117,8 @@ public static unsafe partial class Gemm
                 if (nr == NR && Avx.IsSupported)
                 {
                     for (; p + 8 <= kc; p += 8)
-                    {
-                        Transpose8x8(src + p, ldb, dst + NR * p);
-                        Transpose8x8(src + 8L * ldb + p, ldb, dst + NR * p + 8);
-                    }
+                        for (int jj = 0; jj < NR; jj += 8)
+                            Transpose8x8(src + (long)jj * ldb + p, ldb, dst + NR * p + jj, NR);
                 }
                 for (; p < kc; p++)
                 {
@@ -119,9 +130,9 @@ public static unsafe partial class Gemm
         }
     }
 
-    /// <summary>Reads an 8×8 tile (rows src + r·ld) and writes its transpose as 8 rows of stride NR at dst.</summary>
+    /// <summary>Reads an 8×8 tile (rows src + r·ld) and writes its transpose as 8 rows of stride <paramref name="ds"/> at dst.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Transpose8x8(float* src, int ld, float* dst)
+    static void Transpose8x8(float* src, int ld, float* dst, int ds)
     {
         var r0 = Avx.LoadVector256(src); var r1 = Avx.LoadVector256(src + ld);
         var r2 = Avx.LoadVector256(src + 2L * ld); var r3 = Avx.LoadVector256(src + 3L * ld);
@@ -136,13 +147,30 @@ public static unsafe partial class Gemm
         var s4 = Avx.Shuffle(t4, t6, 0x44); var s5 = Avx.Shuffle(t4, t6, 0xEE);
         var s6 = Avx.Shuffle(t5, t7, 0x44); var s7 = Avx.Shuffle(t5, t7, 0xEE);
         Avx.Store(dst, Avx.Permute2x128(s0, s4, 0x20));
-        Avx.Store(dst + NR, Avx.Permute2x128(s1, s5, 0x20));
-        Avx.Store(dst + 2 * NR, Avx.Permute2x128(s2, s6, 0x20));
-        Avx.Store(dst + 3 * NR, Avx.Permute2x128(s3, s7, 0x20));
-        Avx.Store(dst + 4 * NR, Avx.Permute2x128(s0, s4, 0x31));
-        Avx.Store(dst + 5 * NR, Avx.Permute2x128(s1, s5, 0x31));
-        Avx.Store(dst + 6 * NR, Avx.Permute2x128(s2, s6, 0x31));
-        Avx.Store(dst + 7 * NR, Avx.Permute2x128(s3, s7, 0x31));
+        Avx.Store(dst + ds, Avx.Permute2x128(s1, s5, 0x20));
+        Avx.Store(dst + 2 * ds, Avx.Permute2x128(s2, s6, 0x20));
+        Avx.Store(dst + 3 * ds, Avx.Permute2x128(s3, s7, 0x20));
+        Avx.Store(dst + 4 * ds, Avx.Permute2x128(s0, s4, 0x31));
+        Avx.Store(dst + 5 * ds, Avx.Permute2x128(s1, s5, 0x31));
+        Avx.Store(dst + 6 * ds, Avx.Permute2x128(s2, s6, 0x31));
+        Avx.Store(dst + 7 * ds, Avx.Permute2x128(s3, s7, 0x31));
+    }
+
+    /// <summary>Reads a 4×8 tile (rows src + r·ld) and writes column q as 4 floats at dst + MR·q.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Transpose4x8(float* src, int ld, float* dst)
+    {
+        var r0 = Avx.LoadVector256(src); var r1 = Avx.LoadVector256(src + ld);
+        var r2 = Avx.LoadVector256(src + 2L * ld); var r3 = Avx.LoadVector256(src + 3L * ld);
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        // sK holds column K (lanes 0..3) and column K + 4 (lanes 4..7)
+        var s0 = Avx.Shuffle(t0, t2, 0x44); var s1 = Avx.Shuffle(t0, t2, 0xEE);
+        var s2 = Avx.Shuffle(t1, t3, 0x44); var s3 = Avx.Shuffle(t1, t3, 0xEE);
+        Sse.Store(dst, s0.GetLower()); Sse.Store(dst + MR, s1.GetLower());
+        Sse.Store(dst + 2 * MR, s2.GetLower()); Sse.Store(dst + 3 * MR, s3.GetLower());
+        Sse.Store(dst + 4 * MR, s0.GetUpper()); Sse.Store(dst + 5 * MR, s1.GetUpper());
+        Sse.Store(dst + 6 * MR, s2.GetUpper()); Sse.Store(dst + 7 * MR, s3.GetUpper());
     }
 
     /// <summary>Transposes 8 columns of 6 rows; column q goes to dst + MR·q as 8 floats (the last 2 are spare).</summary>
