@@ -34,6 +34,7 @@ public static class DdpmWorkload
         {
             var idx = new int[b];
             gen.FillInt(idx, 0, n);
+            using var scope = TensorScope.Begin();  // activations and gradients reuse the previous step's storage
             var x = new float[b * per];
             for (int i = 0; i < b; i++) data.AsSpan(idx[i] * per, per).CopyTo(x.AsSpan(i * per));
             var loss = DdpmLoss.Compute(schedule, eps, new Tensor(x, b, 1, 28, 28), null, gen);
@@ -62,8 +63,9 @@ public static class DdpmWorkload
             for (int t = 999; t > 949; t--)
             {
                 sw.Restart();
+                using var scope = TensorScope.Begin();
                 var e = model.Forward(xs, Tensor.Full(t, 16));
-                xs = sampler.Step(xs, t, e, gen).xPrev;
+                xs = scope.Keep(sampler.Step(xs, t, e, gen).xPrev);
                 sampleMs.Add(sw.Elapsed.TotalMilliseconds);
             }
         }

@@ -72,11 +72,12 @@ public sealed class AncestralSampler
         for (int i = 0; i < n; i++)
         {
             cancellation.ThrowIfCancellationRequested();
+            using var scope = TensorScope.Begin();  // each step reuses the previous step's storage; x_{t−1} is kept
             int t = n - 1 - i;
             var eps = model(x, Tensor.Full(t, b), labels);
             var (next, x0) = Step(x, t, eps, gen);
             progress?.Invoke(new SamplingStep(i, n, t, x, x0));
-            x = next;
+            x = scope.Keep(next);
         }
         return x;
     }

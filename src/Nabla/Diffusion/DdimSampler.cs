@@ -73,11 +73,12 @@ public sealed class DdimSampler
         for (int i = 0; i < Steps; i++)
         {
             cancellation.ThrowIfCancellationRequested();
+            using var scope = TensorScope.Begin();  // each step reuses the previous step's storage; x_{t−1} is kept
             int t = Timesteps[i], tPrev = i + 1 < Steps ? Timesteps[i + 1] : -1;
             var eps = model(x, Tensor.Full(t, b), labels);
             var (next, x0) = Step(x, t, tPrev, eps, gen);
             progress?.Invoke(new SamplingStep(i, Steps, t, x, x0));
-            x = next;
+            x = scope.Keep(next);
         }
         return x;
     }

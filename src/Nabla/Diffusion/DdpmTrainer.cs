@@ -134,6 +134,7 @@ public sealed class DdpmTrainer
         }
         Model.Train();
         optimizer.ZeroGrad();
+        using var scope = TensorScope.Begin();  // the step's activations and gradients are reused by the next step
         var loss = DdpmLoss.Compute(Schedule, Model.AsNoisePredictor(), x0, lab, Generator);
         float value = loss.Item();
         if (!float.IsFinite(value)) throw new NonFiniteLossException(Step + 1, value);

@@ -13,4 +13,5 @@ public delegate Tensor NoisePredictor(Tensor x, Tensor t, Tensor? labels);
 /// <param name="Timestep">The timestep t being denoised (0-based).</param>
 /// <param name="Xt">x_t, the state entering this step.</param>
 /// <param name="X0Hat">x̂_0 predicted at this step (clipped when the sampler clips).</param>
+/// <remarks>The tensors belong to the step's <see cref="TensorScope"/>: read or copy them (e.g. <c>ToArray()</c>) inside the callback.</remarks>
 public readonly record struct SamplingStep(int Index, int Count, int Timestep, Tensor Xt, Tensor X0Hat);

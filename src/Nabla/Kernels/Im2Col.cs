@@ -49,6 +49,7 @@ public static class Im2Col
     /// (so that several images can fill side-by-side column blocks of one matrix).</summary>
     public static void Unfold(in ConvGeometry g, ReadOnlySpan<float> x, Span<float> col, int ld)
     {
+        if (IsRowAligned(g)) { UnfoldAligned(g, x, col, ld); return; }
         int L = g.Cols, HW = g.H * g.W;
         for (int c = 0; c < g.C; c++)
         {
@@ -106,6 +107,7 @@ public static class Im2Col
     /// <summary>As <see cref="Fold(in ConvGeometry, ReadOnlySpan{float}, Span{float})"/>, with col rows <paramref name="ld"/> ≥ OH·OW apart.</summary>
     public static void Fold(in ConvGeometry g, ReadOnlySpan<float> col, Span<float> x, int ld)
     {
+        if (IsRowAligned(g)) { FoldAligned(g, col, x, ld); return; }
         int L = g.Cols, HW = g.H * g.W;
         for (int c = 0; c < g.C; c++)
         {
@@ -131,6 +133,80 @@ public static class Im2Col
                         }
                         else for (int ow = lo, iw = iw0; ow < hi; ow++, iw += g.SW) dst[iw] += s[ow];
                     }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Stride 1 and as many output as input columns ("same" width): then col row (c, ki, kj) is the channel image
+    /// shifted by a constant δ = (ki·DH − PH)·W + kj·DW − PW, so its valid rows are one block copy, after which only
+    /// the entries that wrapped around a row edge (and the rows above or below the image) are set to zero.
+    /// </summary>
+    static bool IsRowAligned(in ConvGeometry g) => g.SH == 1 && g.SW == 1 && g.OW == g.W;
+
+    static void UnfoldAligned(in ConvGeometry g, ReadOnlySpan<float> x, Span<float> col, int ld)
+    {
+        int W = g.W, L = g.Cols, HW = g.H * W;
+        for (int c = 0; c < g.C; c++)
+        {
+            var xc = x.Slice(c * HW, HW);
+            for (int ki = 0; ki < g.KH; ki++)
+            {
+                int rowOff = ki * g.DH - g.PH;
+                // valid output rows: 0 ≤ oh + rowOff < H
+                int oh0 = Math.Clamp(-rowOff, 0, g.OH), oh1 = Math.Clamp(g.H - rowOff, oh0, g.OH);
+                for (int kj = 0; kj < g.KW; kj++)
+                {
+                    var dst = col.Slice(((c * g.KH + ki) * g.KW + kj) * ld, L);
+                    int shift = kj * g.DW - g.PW;
+                    var (lo, hi) = ValidRange(kj * g.DW, g.PW, 1, W, W);
+                    dst.Slice(0, oh0 * W).Clear();
+                    dst.Slice(oh1 * W).Clear();
+                    if (oh0 >= oh1) continue;
+                    // dst[i] = xc[i + δ] for i in the valid rows, clipped to the channel's bounds
+                    int delta = rowOff * W + shift;
+                    int i0 = Math.Max(oh0 * W, -delta), i1 = Math.Min(oh1 * W, HW - delta);
+                    if (i1 > i0) xc.Slice(i0 + delta, i1 - i0).CopyTo(dst.Slice(i0, i1 - i0));
+                    if (lo == 0 && hi == W) continue;
+                    for (int oh = oh0; oh < oh1; oh++)
+                    {
+                        var d = dst.Slice(oh * W, W);
+                        if (lo >= hi) { d.Clear(); continue; }
+                        d.Slice(0, lo).Clear();
+                        d.Slice(hi).Clear();
+                    }
+                }
+            }
+        }
+    }
+
+    static void FoldAligned(in ConvGeometry g, ReadOnlySpan<float> col, Span<float> x, int ld)
+    {
+        int W = g.W, HW = g.H * W;
+        for (int c = 0; c < g.C; c++)
+        {
+            var xc = x.Slice(c * HW, HW);
+            for (int ki = 0; ki < g.KH; ki++)
+            {
+                int rowOff = ki * g.DH - g.PH;
+                int oh0 = Math.Clamp(-rowOff, 0, g.OH), oh1 = Math.Clamp(g.H - rowOff, oh0, g.OH);
+                if (oh0 >= oh1) continue;
+                for (int kj = 0; kj < g.KW; kj++)
+                {
+                    var src = col.Slice(((c * g.KH + ki) * g.KW + kj) * ld, g.Cols);
+                    int shift = kj * g.DW - g.PW;
+                    var (lo, hi) = ValidRange(kj * g.DW, g.PW, 1, W, W);
+                    if (lo >= hi) continue;
+                    int delta = rowOff * W + shift;
+                    if (lo == 0 && hi == W)
+                    {
+                        AddInto(xc.Slice(oh0 * W + delta, (oh1 - oh0) * W), src.Slice(oh0 * W, (oh1 - oh0) * W));
+                        continue;
+                    }
+                    // one block add per run of rows would also add the wrapped-around edge entries: go row by row
+                    for (int oh = oh0; oh < oh1; oh++)
+                        AddInto(xc.Slice(oh * W + delta + lo, hi - lo), src.Slice(oh * W + lo, hi - lo));
                 }
             }
         }

@@ -73,6 +73,7 @@ public sealed class Autoencoder : Module
     public float TrainStep(Optimizer optimizer, Tensor x)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
+        using var scope = TensorScope.Begin();  // the step's activations and gradients are reused by the next step
         var loss = Loss(x);
         ZeroGrad();
         loss.Backward();

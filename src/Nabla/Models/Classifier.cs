@@ -61,6 +61,7 @@ public static class Classifier
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(opt);
+        using var scope = TensorScope.Begin();  // the step's activations and gradients are reused by the next step
         var logits = model.Forward(x);
         var loss = Functional.CrossEntropy(logits, labels);
         correct = CountCorrect(logits, labels);

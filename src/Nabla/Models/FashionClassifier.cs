@@ -74,6 +74,7 @@ public sealed class FashionClassifier : Module
                 var x = new float[b * per]; var y = new int[b];
                 for (int i = 0; i < b; i++) { images.Data.Slice(perm[s + i] * per, per).CopyTo(x.AsSpan(i * per)); y[i] = labels[perm[s + i]]; }
                 opt.ZeroGrad();
+                using var scope = TensorScope.Begin();  // the step's activations and gradients are reused by the next step
                 var loss = Functional.CrossEntropy(model.Forward(new Tensor(x, b, 1, 28, 28)), y);
                 loss.Backward();
                 opt.Step();

@@ -85,6 +85,7 @@ public abstract class VariationalAutoencoder : Module
     public ElboValues TrainStep(Optimizer optimizer, Tensor x, Generator gen)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
+        using var scope = TensorScope.Begin();  // the step's activations and gradients are reused by the next step
         var t = Elbo(x, gen);
         ZeroGrad();
         t.Loss.Backward();

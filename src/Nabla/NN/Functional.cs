@@ -19,7 +19,7 @@ public static partial class Functional
         if (bias != null && (bias.Rank != 1 || bias.Size != outF)) throw new ArgumentException($"Linear: bias {Shape.Format(bias.Shape)} must be [{outF}]");
         int rows = x.Size / inF;
         var outShape = x.Shape; outShape[^1] = outF;
-        var y = new Tensor(GC.AllocateUninitializedArray<float>(rows * outF), outShape);   // fully written below (bias rows, or β = 0)
+        var y = new Tensor(TensorScope.Uninit(rows * outF), outShape);   // fully written below (bias rows, or β = 0)
         if (bias != null) for (int r = 0; r < rows; r++) bias.data.AsSpan().CopyTo(y.data.AsSpan(r * outF, outF));
         Gemm.Sgemm(false, true, rows, outF, inF, x.data, inF, weight.data, inF, y.data, outF, beta: bias != null ? 1f : 0f);
         var inputs = bias != null ? new[] { x, weight, bias } : new[] { x, weight };
@@ -27,19 +27,19 @@ public static partial class Functional
         {
             if (x.TracksGrad)
             {
-                var gx = GC.AllocateUninitializedArray<float>(x.Size);   // β = 0: overwritten
+                var gx = TensorScope.Uninit(x.Size);   // β = 0: overwritten
                 Gemm.Sgemm(false, false, rows, inF, outF, g, outF, weight.data, inF, gx, inF);
                 x.AccumulateGrad(gx);
             }
             if (weight.TracksGrad)
             {
-                var gw = GC.AllocateUninitializedArray<float>(weight.Size);
+                var gw = TensorScope.Uninit(weight.Size);
                 Gemm.Sgemm(true, false, outF, inF, rows, g, outF, x.data, inF, gw, inF);
                 weight.AccumulateGrad(gw);
             }
             if (bias != null && bias.TracksGrad)
             {
-                var gb = new float[outF];
+                var gb = TensorScope.Zeroed(outF);
                 for (int r = 0; r < rows; r++) System.Numerics.Tensors.TensorPrimitives.Add(gb, g.AsSpan(r * outF, outF), gb);
                 bias.AccumulateGrad(gb);
             }

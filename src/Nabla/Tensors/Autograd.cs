@@ -99,7 +99,8 @@ public sealed partial class Tensor
         }
         else if (requiresGrad)
         {
-            if (Grad == null) Grad = new Tensor(g, shape);
+            // a leaf's gradient outlives any TensorScope: never adopt scope-owned storage
+            if (Grad == null) Grad = new Tensor(TensorScope.Active && g.Length >= TensorScope.MinPooled ? (float[])g.Clone() : g, shape);
             else TensorPrimitives.Add(Grad.data, g, Grad.data);
         }
     }

@@ -13,7 +13,7 @@ public sealed partial class Tensor
     static Tensor BinaryOp(Tensor a, Tensor b, BinaryOp op, string name)
     {
         var oShape = Nabla.Shape.Broadcast(a.shape, b.shape, name);
-        var o = new Tensor(new float[Nabla.Shape.Size(oShape)], oShape);
+        var o = new Tensor(TensorScope.Zeroed(Nabla.Shape.Size(oShape)), oShape);
         StridedLoops.Binary(op, a.data, Nabla.Shape.BroadcastStrides(a.shape, oShape), b.data, Nabla.Shape.BroadcastStrides(b.shape, oShape), o.data, oShape);
         return o.Record(name, new[] { a, b }, gy => BinaryBackward(op, a, b, o, gy));
     }
@@ -21,7 +21,7 @@ public sealed partial class Tensor
     /// <summary>g·(some broadcast operand) materialized at the output shape.</summary>
     static float[] Combine(float[] g, int[] gShape, Tensor t, BinaryOp op)
     {
-        var r = new float[g.Length];
+        var r = TensorScope.Zeroed(g.Length);
         StridedLoops.Binary(op, g, StridedLoops.ContiguousStrides(gShape), t.data, Nabla.Shape.BroadcastStrides(t.shape, gShape), r, gShape);
         return r;
     }
@@ -47,7 +47,7 @@ public sealed partial class Tensor
                 if (a.TracksGrad) a.AccumulateGrad(SumToShape(Combine(gy, s, b, Kernels.BinaryOp.Div), s, a.shape));
                 if (b.TracksGrad)
                 {   // ∂(a/b)/∂b = −(a/b)/b = −o/b
-                    var t = new float[gy.Length];
+                    var t = TensorScope.Zeroed(gy.Length);
                     TensorPrimitives.Multiply(gy, o.data, t);
                     var g = Combine(t, s, b, Kernels.BinaryOp.Div);
                     TensorPrimitives.Negate(g, g);
@@ -59,13 +59,13 @@ public sealed partial class Tensor
                     var av = Materialize(a, s); var bv = Materialize(b, s);
                     if (a.TracksGrad)
                     {   // ∂a^b/∂a = b·a^(b−1)
-                        var g = new float[gy.Length];
+                        var g = TensorScope.Zeroed(gy.Length);
                         for (int i = 0; i < g.Length; i++) g[i] = gy[i] * (bv[i] == 0 ? 0f : bv[i] * MathF.Pow(av[i], bv[i] - 1));
                         a.AccumulateGrad(SumToShape(g, s, a.shape));
                     }
                     if (b.TracksGrad)
                     {   // ∂a^b/∂b = a^b·ln a (0 where a = 0 and b ≥ 0, as PyTorch)
-                        var g = new float[gy.Length];
+                        var g = TensorScope.Zeroed(gy.Length);
                         for (int i = 0; i < g.Length; i++) g[i] = av[i] == 0 && bv[i] >= 0 ? 0f : gy[i] * o.data[i] * MathF.Log(av[i]);
                         b.AccumulateGrad(SumToShape(g, s, b.shape));
                     }
@@ -75,7 +75,7 @@ public sealed partial class Tensor
             case Kernels.BinaryOp.Min:
                 {   // as PyTorch: ties split the gradient evenly; a strictly losing side gets none (with a NaN, both sides get it)
                     var av = Materialize(a, s); var bv = Materialize(b, s);
-                    var ga = new float[gy.Length]; var gb = new float[gy.Length];
+                    var ga = TensorScope.Zeroed(gy.Length); var gb = TensorScope.Zeroed(gy.Length);
                     bool max = op == Kernels.BinaryOp.Max;
                     for (int i = 0; i < gy.Length; i++)
                     {
@@ -95,7 +95,7 @@ public sealed partial class Tensor
     /// <summary>The values of <paramref name="t"/> broadcast to <paramref name="shape"/>, as a fresh array.</summary>
     internal static float[] Materialize(Tensor t, int[] shape)
     {
-        var r = new float[Nabla.Shape.Size(shape)];
+        var r = TensorScope.Zeroed(Nabla.Shape.Size(shape));
         StridedLoops.Expand(t.data, Nabla.Shape.BroadcastStrides(t.shape, shape), r, shape);
         return r;
     }
@@ -104,7 +104,7 @@ public sealed partial class Tensor
     internal static float[] SumToShape(float[] g, int[] gShape, int[] target, bool copy = false)
     {
         if (gShape.AsSpan().SequenceEqual(target)) return copy ? (float[])g.Clone() : g;
-        var o = new float[Nabla.Shape.Size(target)];
+        var o = TensorScope.Zeroed(Nabla.Shape.Size(target));
         StridedLoops.SumInto(g, gShape, o, Nabla.Shape.BroadcastStrides(target, gShape));
         return o;
     }

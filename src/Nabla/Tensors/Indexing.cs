@@ -13,14 +13,14 @@ public sealed partial class Tensor
         int count = e > s ? (e - s + step - 1) / step : 0;
         var (outer, _, inner) = Split(ax);
         var outShape = (int[])shape.Clone(); outShape[ax] = count;
-        var o = new Tensor(new float[outer * count * inner], outShape);
+        var o = new Tensor(TensorScope.Zeroed(outer * count * inner), outShape);
         for (int p = 0; p < outer; p++)
             for (int k = 0; k < count; k++)
                 data.AsSpan((p * len + s + k * step) * inner, inner).CopyTo(o.data.AsSpan((p * count + k) * inner, inner));
         var x = this;
         return o.Record("Slice", new[] { this }, gy =>
         {
-            var gx = new float[x.Size];
+            var gx = TensorScope.Zeroed(x.Size);
             for (int p = 0; p < outer; p++)
                 for (int k = 0; k < count; k++)
                     gy.AsSpan((p * count + k) * inner, inner).CopyTo(gx.AsSpan((p * len + s + k * step) * inner, inner));
@@ -37,14 +37,14 @@ public sealed partial class Tensor
         foreach (var i in idx)
             if ((uint)i >= (uint)len) throw new IndexOutOfRangeException($"IndexSelect: index {i} is out of range for axis {ax} of shape {Nabla.Shape.Format(shape)}");
         var outShape = (int[])shape.Clone(); outShape[ax] = idx.Length;
-        var o = new Tensor(new float[outer * idx.Length * inner], outShape);
+        var o = new Tensor(TensorScope.Zeroed(outer * idx.Length * inner), outShape);
         for (int p = 0; p < outer; p++)
             for (int k = 0; k < idx.Length; k++)
                 data.AsSpan((p * len + idx[k]) * inner, inner).CopyTo(o.data.AsSpan((p * idx.Length + k) * inner, inner));
         var x = this;
         return o.Record("IndexSelect", new[] { this }, gy =>
         {
-            var gx = new float[x.Size];
+            var gx = TensorScope.Zeroed(x.Size);
             for (int p = 0; p < outer; p++)
                 for (int k = 0; k < idx.Length; k++)
                 {
@@ -84,12 +84,12 @@ public sealed partial class Tensor
             }
             src[n] = off;
         }
-        var o = new Tensor(new float[index.Size], index.shape);
+        var o = new Tensor(TensorScope.Zeroed(index.Size), index.shape);
         for (int n = 0; n < src.Length; n++) o.data[n] = data[src[n]];
         var x = this;
         return o.Record("Gather", new[] { this }, gy =>
         {
-            var gx = new float[x.Size];
+            var gx = TensorScope.Zeroed(x.Size);
             for (int n = 0; n < src.Length; n++) gx[src[n]] += gy[n];
             x.AccumulateGrad(gx);
         });
@@ -100,12 +100,12 @@ public sealed partial class Tensor
     {
         var s = Nabla.Shape.Broadcast(Nabla.Shape.Broadcast(condition.shape, a.shape, "Where"), b.shape, "Where");
         var c = Materialize(condition, s); var av = Materialize(a, s); var bv = Materialize(b, s);
-        var o = new Tensor(new float[c.Length], s);
+        var o = new Tensor(TensorScope.Zeroed(c.Length), s);
         for (int i = 0; i < c.Length; i++) o.data[i] = c[i] != 0 ? av[i] : bv[i];
         return o.Record("Where", new[] { a, b }, gy =>
         {
-            if (a.TracksGrad) { var g = new float[gy.Length]; for (int i = 0; i < g.Length; i++) g[i] = c[i] != 0 ? gy[i] : 0f; a.AccumulateGrad(SumToShape(g, s, a.shape)); }
-            if (b.TracksGrad) { var g = new float[gy.Length]; for (int i = 0; i < g.Length; i++) g[i] = c[i] != 0 ? 0f : gy[i]; b.AccumulateGrad(SumToShape(g, s, b.shape)); }
+            if (a.TracksGrad) { var g = TensorScope.Zeroed(gy.Length); for (int i = 0; i < g.Length; i++) g[i] = c[i] != 0 ? gy[i] : 0f; a.AccumulateGrad(SumToShape(g, s, a.shape)); }
+            if (b.TracksGrad) { var g = TensorScope.Zeroed(gy.Length); for (int i = 0; i < g.Length; i++) g[i] = c[i] != 0 ? 0f : gy[i]; b.AccumulateGrad(SumToShape(g, s, b.shape)); }
         });
     }
 
@@ -122,7 +122,7 @@ public sealed partial class Tensor
     {
         var s = Nabla.Shape.Broadcast(a.shape, b.shape, op);
         var av = Materialize(a, s); var bv = Materialize(b, s);
-        var o = new Tensor(new float[av.Length], s);
+        var o = new Tensor(TensorScope.Zeroed(av.Length), s);
         for (int i = 0; i < av.Length; i++) o.data[i] = f(av[i], bv[i]) ? 1f : 0f;
         return o;
     }

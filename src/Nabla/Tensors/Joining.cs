@@ -20,7 +20,7 @@ public sealed partial class Tensor
         int outer = 1, inner = 1;
         for (int i = 0; i < ax; i++) outer *= outShape[i];
         for (int i = ax + 1; i < outShape.Length; i++) inner *= outShape[i];
-        var o = new Tensor(new float[Nabla.Shape.Size(outShape)], outShape);
+        var o = new Tensor(TensorScope.Zeroed(Nabla.Shape.Size(outShape)), outShape);
         int rowOut = total * inner, off = 0;
         foreach (var t in tensors)
         {
@@ -37,7 +37,7 @@ public sealed partial class Tensor
                 int row = t.shape[ax] * inner;
                 if (t.TracksGrad)
                 {
-                    var gx = new float[t.Size];
+                    var gx = TensorScope.Zeroed(t.Size);
                     for (int p = 0; p < outer; p++) gy.AsSpan(p * rowOut + off2, row).CopyTo(gx.AsSpan(p * row, row));
                     t.AccumulateGrad(gx);
                 }

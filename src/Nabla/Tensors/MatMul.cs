@@ -31,7 +31,7 @@ public sealed partial class Tensor
         var batch = Nabla.Shape.Broadcast(aBatch, bBatch, "MatMul");
         int nb = Nabla.Shape.Size(batch);
         var outShape = batch.Concat(new[] { m, n }).ToArray();
-        var o = new Tensor(new float[Nabla.Shape.Size(outShape)], outShape);
+        var o = new Tensor(TensorScope.Zeroed(Nabla.Shape.Size(outShape)), outShape);
         var aOff = BatchOffsets(aBatch, batch, m * k); var bOff = BatchOffsets(bBatch, batch, k * n);
         for (int i = 0; i < nb; i++)
             Gemm.Sgemm(false, false, m, n, k, a.data.AsSpan(aOff[i]), k, b.data.AsSpan(bOff[i]), n, o.data.AsSpan(i * m * n, m * n), n);
@@ -39,14 +39,14 @@ public sealed partial class Tensor
         {
             if (a.TracksGrad)
             {
-                var ga = new float[a.Size];
+                var ga = TensorScope.Zeroed(a.Size);
                 for (int i = 0; i < nb; i++)   // G·Bᵀ, accumulated where a was broadcast
                     Gemm.Sgemm(false, true, m, k, n, gy.AsSpan(i * m * n), n, b.data.AsSpan(bOff[i]), n, ga.AsSpan(aOff[i], m * k), k, beta: 1f);
                 a.AccumulateGrad(ga);
             }
             if (b.TracksGrad)
             {
-                var gb = new float[b.Size];
+                var gb = TensorScope.Zeroed(b.Size);
                 for (int i = 0; i < nb; i++)   // Aᵀ·G
                     Gemm.Sgemm(true, false, k, n, m, a.data.AsSpan(aOff[i]), k, gy.AsSpan(i * m * n), n, gb.AsSpan(bOff[i], k * n), n, beta: 1f);
                 b.AccumulateGrad(gb);

@@ -36,12 +36,12 @@ public sealed partial class Tensor
     public Tensor Sum(int[] axes, bool keepDim = false)
     {
         var outShape = ReducedShape(axes, keepDim, "Sum", out var kept);
-        var o = new Tensor(new float[Nabla.Shape.Size(outShape)], outShape);
+        var o = new Tensor(TensorScope.Zeroed(Nabla.Shape.Size(outShape)), outShape);
         StridedLoops.SumInto(data, shape, o.data, Nabla.Shape.BroadcastStrides(kept, shape));
         var x = this;
         return o.Record("Sum", new[] { this }, gy =>
         {
-            var gx = new float[x.Size];
+            var gx = TensorScope.Zeroed(x.Size);
             StridedLoops.Expand(gy, Nabla.Shape.BroadcastStrides(kept, x.shape), gx, x.shape);
             x.AccumulateGrad(gx);
         });
@@ -93,7 +93,7 @@ public sealed partial class Tensor
         axis = Nabla.Shape.NormalizeAxis(axis, shape, op);
         var (outer, len, inner) = Split(axis);
         if (len == 0) throw new ArgumentException($"{op}: axis {axis} of shape {Nabla.Shape.Format(shape)} is empty");
-        var o = new Tensor(new float[outer * inner], AxisOutShape(axis, keepDim));
+        var o = new Tensor(TensorScope.Zeroed(outer * inner), AxisOutShape(axis, keepDim));
         var idx = new int[outer * inner];
         for (int p = 0; p < outer; p++)
             for (int q = 0; q < inner; q++)
@@ -111,7 +111,7 @@ public sealed partial class Tensor
         var x = this;
         return o.Record(op, new[] { this }, gy =>
         {
-            var gx = new float[x.Size];
+            var gx = TensorScope.Zeroed(x.Size);
             for (int p = 0; p < outer; p++)
                 for (int q = 0; q < inner; q++)
                     gx[(p * len + idx[p * inner + q]) * inner + q] = gy[p * inner + q];
@@ -139,7 +139,7 @@ public sealed partial class Tensor
             bool nan = float.IsNaN(best);
             int count = 0;
             foreach (var v in x.data) if (nan ? float.IsNaN(v) : v == best) count++;
-            var gx = new float[x.Size];
+            var gx = TensorScope.Zeroed(x.Size);
             float share = gy[0] / count;
             for (int i = 0; i < gx.Length; i++) if (nan ? float.IsNaN(x.data[i]) : x.data[i] == best) gx[i] = share;
             x.AccumulateGrad(gx);
@@ -157,7 +157,7 @@ public sealed partial class Tensor
         using var _ = NoGrad();
         ExtremumAlong(axis, keepDim, true, "ArgMax", out var idx);
         axis = Nabla.Shape.NormalizeAxis(axis, shape, "ArgMax");
-        var o = new Tensor(new float[idx.Length], AxisOutShape(axis, keepDim));
+        var o = new Tensor(TensorScope.Zeroed(idx.Length), AxisOutShape(axis, keepDim));
         for (int i = 0; i < idx.Length; i++) o.data[i] = idx[i];
         return o;
     }
@@ -168,7 +168,7 @@ public sealed partial class Tensor
         using var _ = NoGrad();
         ExtremumAlong(axis, keepDim, false, "ArgMin", out var idx);
         axis = Nabla.Shape.NormalizeAxis(axis, shape, "ArgMin");
-        var o = new Tensor(new float[idx.Length], AxisOutShape(axis, keepDim));
+        var o = new Tensor(TensorScope.Zeroed(idx.Length), AxisOutShape(axis, keepDim));
         for (int i = 0; i < idx.Length; i++) o.data[i] = idx[i];
         return o;
     }
@@ -178,12 +178,12 @@ public sealed partial class Tensor
     {
         axis = Nabla.Shape.NormalizeAxis(axis, shape, "LogSumExp");
         var (outer, len, inner) = Split(axis);
-        var o = new Tensor(new float[outer * inner], AxisOutShape(axis, keepDim));
+        var o = new Tensor(TensorScope.Zeroed(outer * inner), AxisOutShape(axis, keepDim));
         SoftmaxKernel.LogSumExp(data, outer, len, inner, o.data);
         var x = this;
         return o.Record("LogSumExp", new[] { this }, gy =>
         {
-            var gx = new float[x.Size];
+            var gx = TensorScope.Zeroed(x.Size);
             for (int p = 0; p < outer; p++)
                 for (int k = 0; k < len; k++)
                     for (int q = 0; q < inner; q++)
@@ -200,12 +200,12 @@ public sealed partial class Tensor
     {
         axis = Nabla.Shape.NormalizeAxis(axis, shape, "Softmax");
         var (outer, len, inner) = Split(axis);
-        var y = new Tensor(new float[Size], shape);
+        var y = new Tensor(TensorScope.Zeroed(Size), shape);
         SoftmaxKernel.Softmax(data, outer, len, inner, y.data, log: false);
         var x = this;
         return y.Record("Softmax", new[] { this }, gy =>
         {
-            var gx = new float[x.Size];
+            var gx = TensorScope.Zeroed(x.Size);
             SoftmaxKernel.SoftmaxBackward(y.data, gy, outer, len, inner, gx, log: false);
             x.AccumulateGrad(gx);
         });
@@ -216,12 +216,12 @@ public sealed partial class Tensor
     {
         axis = Nabla.Shape.NormalizeAxis(axis, shape, "LogSoftmax");
         var (outer, len, inner) = Split(axis);
-        var y = new Tensor(new float[Size], shape);
+        var y = new Tensor(TensorScope.Zeroed(Size), shape);
         SoftmaxKernel.Softmax(data, outer, len, inner, y.data, log: true);
         var x = this;
         return y.Record("LogSoftmax", new[] { this }, gy =>
         {
-            var gx = new float[x.Size];
+            var gx = TensorScope.Zeroed(x.Size);
             SoftmaxKernel.SoftmaxBackward(y.data, gy, outer, len, inner, gx, log: true);
             x.AccumulateGrad(gx);
         });

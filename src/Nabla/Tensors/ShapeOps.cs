@@ -75,14 +75,14 @@ public sealed partial class Tensor
         }
         var outShape = new int[Rank];
         for (int i = 0; i < Rank; i++) outShape[i] = shape[p[i]];
-        var o = new Tensor(new float[Size], outShape);
+        var o = new Tensor(TensorScope.Zeroed(Size), outShape);
         PermuteInto(data, shape, p, o.data);
         var inv = new int[Rank];
         for (int i = 0; i < Rank; i++) inv[p[i]] = i;
         var x = this;
         return o.Record("Permute", new[] { this }, gy =>
         {
-            var gx = new float[x.Size];
+            var gx = TensorScope.Zeroed(x.Size);
             PermuteInto(gy, outShape, inv, gx);
             x.AccumulateGrad(gx);
         });

@@ -9,11 +9,11 @@ internal static class Unary
     public static Tensor Apply(Tensor x, string op, Forward f, Backward b)
     {
         // every forward/backward rule writes all of its output, so the buffers need no zeroing
-        var y = new Tensor(GC.AllocateUninitializedArray<float>(x.Size), x.shape);
+        var y = new Tensor(TensorScope.Uninit(x.Size), x.shape);
         f(x.data, y.data);
         return y.Record(op, new[] { x }, gy =>
         {
-            var gx = GC.AllocateUninitializedArray<float>(x.Size);
+            var gx = TensorScope.Uninit(x.Size);
             b(x.data, y.data, gy, gx);
             x.AccumulateGrad(gx);
         });

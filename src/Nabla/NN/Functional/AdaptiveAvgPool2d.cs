@@ -19,7 +19,7 @@ public static partial class Functional
         int H = x.shape[2], W = x.shape[3];
         if (H <= 0 || W <= 0) throw new ArgumentException($"AdaptiveAvgPool2d: input {Shape.Format(x.shape)} has an empty plane");
         int planes = x.shape[0] * x.shape[1], HW = H * W, L = oh * ow;
-        var y = new float[planes * L];
+        var y = TensorScope.Zeroed(planes * L);
         var xd = x.data;
         int workers = ImageBatch.Workers(planes, 2.0 * planes * Math.Max(HW, L));
         ImageBatch.For(planes, workers, (p0, p1, _) =>
@@ -29,7 +29,7 @@ public static partial class Functional
         return new Tensor(y, x.shape[0], x.shape[1], oh, ow).Record("AdaptiveAvgPool2d", new[] { x }, gy =>
         {
             if (!x.TracksGrad) return;
-            var gx = new float[x.Size];
+            var gx = TensorScope.Zeroed(x.Size);
             ImageBatch.For(planes, workers, (p0, p1, _) =>
             {
                 for (int p = p0; p < p1; p++) Pool2d.AdaptiveAvgBackward(H, W, oh, ow, gy.AsSpan(p * L, L), gx.AsSpan(p * HW, HW));

@@ -24,7 +24,7 @@ public static partial class Functional
         int cinG = Cin / groups, coutG = Cout / groups;
         int K = geo.Rows, L = geo.Cols, HW = geo.H * geo.W;
         bool direct = geo.IsPointwise;
-        var y = new float[N * Cout * L];
+        var y = TensorScope.Zeroed(N * Cout * L);
         var xd = x.data; var wd = weight.data; var bd = bias?.data;
         double flops = 2.0 * N * Cout * K * L;
         int workers = ImageBatch.Workers(N, flops, (long)coutG * K * L);
@@ -57,8 +57,8 @@ public static partial class Functional
         return result.Record("Conv2d", inputs, gy =>
         {
             bool needX = x.TracksGrad, needW = weight.TracksGrad;
-            float[]? gx = needX ? new float[x.Size] : null;
-            float[]? gw = needW ? new float[weight.Size] : null;
+            float[]? gx = needX ? TensorScope.Zeroed(x.Size) : null;
+            float[]? gw = needW ? TensorScope.Zeroed(weight.Size) : null;
             var gwLocal = new float[]?[workers];
             if (needX || needW)
             {
@@ -67,7 +67,7 @@ public static partial class Functional
                     float[]? col = direct || !needW ? null : ImageBatch.Rent(K * L);
                     float[]? dcol = direct || !needX ? null : ImageBatch.Rent(K * L);
                     float[]? acc = null;
-                    if (needW) acc = w == 0 ? gw : (gwLocal[w] = new float[weight.Size]);
+                    if (needW) acc = w == 0 ? gw : (gwLocal[w] = TensorScope.Zeroed(weight.Size));
                     try
                     {
                         for (int n = n0; n < n1; n++)

@@ -77,7 +77,7 @@ internal static class ConvArgs
     /// <summary>∂b[c] = Σ_{n, l} g[n, c, l] for g [N, C, L].</summary>
     public static float[] SumPerChannel(float[] g, int n, int c, int l)
     {
-        var gb = new float[c];
+        var gb = TensorScope.Zeroed(c);
         for (int i = 0; i < n; i++)
             for (int j = 0; j < c; j++) gb[j] += TensorPrimitives.Sum(g.AsSpan((i * c + j) * l, l));
         return gb;

@@ -60,7 +60,7 @@ internal static class ConvBatched
         var g = geo;
         int N = x.shape[0], Cin = x.shape[1], Cout = weight.shape[0];
         int K = g.Rows, L = g.Cols, HW = g.H * g.W;
-        var y = new float[N * Cout * L];
+        var y = TensorScope.Zeroed(N * Cout * L);
         var xd = x.data; var wd = weight.data; var bd = bias?.data;
         int workers = Workers(N, 2.0 * N * Cout * K * L);
         // a 1×1 kernel with stride 1 and no padding multiplies the image itself (col = x), one image per chunk
@@ -101,8 +101,8 @@ internal static class ConvBatched
         return result.Record("Conv2d", inputs, gy =>
         {
             bool needX = x.TracksGrad, needW = weight.TracksGrad;
-            float[]? gx = needX ? new float[x.Size] : null;
-            float[]? gw = needW ? new float[weight.Size] : null;
+            float[]? gx = needX ? TensorScope.Zeroed(x.Size) : null;
+            float[]? gw = needW ? TensorScope.Zeroed(weight.Size) : null;
             var gwLocal = new float[]?[workers];
             if (needX || needW)
             {
@@ -114,7 +114,7 @@ internal static class ConvBatched
                     float[]? dcol = needX ? ImageBatch.Rent(K * B * L) : null;
                     float[]? gm = B > 1 ? ImageBatch.Rent(Cout * B * L) : null;
                     float[]? acc = null;
-                    if (needW) acc = w == 0 ? gw : (gwLocal[w] = new float[weight.Size]);
+                    if (needW) acc = w == 0 ? gw : (gwLocal[w] = TensorScope.Zeroed(weight.Size));
                     try
                     {
                         for (int nb; (nb = NextChunk(next, B)) < N;)
@@ -152,7 +152,7 @@ internal static class ConvBatched
         var g = geo;
         int N = x.shape[0], Cin = x.shape[1], Cout = weight.shape[1];
         int K = g.Rows, HWin = g.Cols, OHW = g.H * g.W;
-        var y = new float[N * Cout * OHW];
+        var y = TensorScope.Zeroed(N * Cout * OHW);
         var xd = x.data; var wd = weight.data; var bd = bias?.data;
         int workers = Workers(N, 2.0 * N * Cin * K * HWin);
         int chunk = Chunk(N, workers, (long)Math.Max(K, Cin) * HWin);
@@ -186,8 +186,8 @@ internal static class ConvBatched
         return result.Record("ConvTranspose2d", inputs, gy =>
         {
             bool needX = x.TracksGrad, needW = weight.TracksGrad;
-            float[]? gx = needX ? new float[x.Size] : null;
-            float[]? gw = needW ? new float[weight.Size] : null;
+            float[]? gx = needX ? TensorScope.Zeroed(x.Size) : null;
+            float[]? gw = needW ? TensorScope.Zeroed(weight.Size) : null;
             var gwLocal = new float[]?[workers];
             if (needX || needW)
             {
@@ -197,7 +197,7 @@ internal static class ConvBatched
                     int B = chunk;
                     float[] col = ImageBatch.Rent(K * B * HWin), xm = ImageBatch.Rent(Cin * B * HWin);
                     float[]? acc = null;
-                    if (needW) acc = w == 0 ? gw : (gwLocal[w] = new float[weight.Size]);
+                    if (needW) acc = w == 0 ? gw : (gwLocal[w] = TensorScope.Zeroed(weight.Size));
                     try
                     {
                         for (int nb; (nb = NextChunk(next, B)) < N;)

@@ -29,7 +29,7 @@ public static partial class Functional
         int N = x.shape[0], Cin = x.shape[1], cinG = Cin / groups, coutG = weight.shape[1], Cout = coutG * groups;
         int K = geo.Rows, HWin = geo.Cols, OHW = geo.H * geo.W; // col is [coutG·kh·kw, H·W]; the folded image is the output
         bool direct = geo.IsPointwise && OHW == HWin;
-        var y = new float[N * Cout * OHW];
+        var y = TensorScope.Zeroed(N * Cout * OHW);
         var xd = x.data; var wd = weight.data; var bd = bias?.data;
         double flops = 2.0 * N * Cin * K * HWin;
         int workers = ImageBatch.Workers(N, flops, (long)cinG * K * HWin);
@@ -66,8 +66,8 @@ public static partial class Functional
         return result.Record("ConvTranspose2d", inputs, gy =>
         {
             bool needX = x.TracksGrad, needW = weight.TracksGrad;
-            float[]? gx = needX ? new float[x.Size] : null;
-            float[]? gw = needW ? new float[weight.Size] : null;
+            float[]? gx = needX ? TensorScope.Zeroed(x.Size) : null;
+            float[]? gw = needW ? TensorScope.Zeroed(weight.Size) : null;
             var gwLocal = new float[]?[workers];
             if (needX || needW)
             {
@@ -75,7 +75,7 @@ public static partial class Functional
                 {
                     float[]? col = direct ? null : ImageBatch.Rent(K * HWin);
                     float[]? acc = null;
-                    if (needW) acc = w == 0 ? gw : (gwLocal[w] = new float[weight.Size]);
+                    if (needW) acc = w == 0 ? gw : (gwLocal[w] = TensorScope.Zeroed(weight.Size));
                     try
                     {
                         for (int n = n0; n < n1; n++)

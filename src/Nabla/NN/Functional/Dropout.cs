@@ -11,18 +11,18 @@ public static partial class Functional
     {
         if (!(p >= 0 && p <= 1)) throw new ArgumentException($"Dropout: probability p must be in [0, 1], got {p}");
         if (!training || p == 0) return x;
-        var mask = new float[x.Size];
+        var mask = TensorScope.Zeroed(x.Size);
         if (p < 1)
         {
             (gen ?? Generator.Default).FillUniform(mask);
             float keep = 1 - p, scale = 1 / keep;
             for (int i = 0; i < mask.Length; i++) mask[i] = mask[i] < keep ? scale : 0f;
         }
-        var y = new Tensor(new float[x.Size], x.shape);
+        var y = new Tensor(TensorScope.Zeroed(x.Size), x.shape);
         System.Numerics.Tensors.TensorPrimitives.Multiply(x.data, mask, y.data);
         return y.Record("Dropout", new[] { x }, gy =>
         {
-            var gx = new float[x.Size];
+            var gx = TensorScope.Zeroed(x.Size);
             System.Numerics.Tensors.TensorPrimitives.Multiply(gy, mask, gx);
             x.AccumulateGrad(gx);
         });

@@ -17,11 +17,11 @@ public static partial class Functional
             if ((uint)idx[i] >= (uint)num) throw new IndexOutOfRangeException($"Embedding: index {idx[i]} is out of range for a table of {num} rows (weight {Shape.Format(weight.shape)})");
         var outShape = new int[indexShape.Length + 1];
         indexShape.CopyTo(outShape, 0); outShape[^1] = dim;
-        var y = new Tensor(new float[idx.Length * dim], outShape);
+        var y = new Tensor(TensorScope.Zeroed(idx.Length * dim), outShape);
         for (int i = 0; i < idx.Length; i++) weight.data.AsSpan(idx[i] * dim, dim).CopyTo(y.data.AsSpan(i * dim, dim));
         return y.Record("Embedding", new[] { weight }, gy =>
         {
-            var gw = new float[weight.Size];
+            var gw = TensorScope.Zeroed(weight.Size);
             for (int i = 0; i < idx.Length; i++)
             {
                 if (paddingIdx == idx[i]) continue;

@@ -56,7 +56,7 @@ public static partial class Functional
         var (idxW, wW, tW) = Taps(W, ow, sw, mode, alignCorners);
 
         int planes = x.shape[0] * x.shape[1], HW = H * W, L = oh * ow;
-        var y = new float[planes * L];
+        var y = TensorScope.Zeroed(planes * L);
         var xd = x.data;
         int workers = ImageBatch.Workers(planes, 2.0 * planes * (H * ow * tW + L * tH));
         ImageBatch.For(planes, workers, (p0, p1, _) =>
@@ -72,7 +72,7 @@ public static partial class Functional
         return new Tensor(y, x.shape[0], x.shape[1], oh, ow).Record("Interpolate", new[] { x }, gy =>
         {
             if (!x.TracksGrad) return;
-            var gx = new float[x.Size];
+            var gx = TensorScope.Zeroed(x.Size);
             ImageBatch.For(planes, workers, (p0, p1, _) =>
             {
                 var tmp = ImageBatch.Rent(H * ow);

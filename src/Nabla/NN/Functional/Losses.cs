@@ -34,7 +34,7 @@ public static partial class Functional
             {
                 var t = inputs[k]; var d = derivs[k];
                 if (d == null || !t.TracksGrad) continue;
-                var g = new float[t.Size];
+                var g = TensorScope.Zeroed(t.Size);
                 if (reduction == Reduction.None)
                 {
                     if (derivIndex == null || g.Length == d.Length)
@@ -67,7 +67,7 @@ public static partial class Functional
     {
         CheckSameShape(input, target, "MseLoss", "input", "target");
         int n = input.Size;
-        var loss = new float[n]; var dx = new float[n]; var dt = new float[n];
+        var loss = TensorScope.Zeroed(n); var dx = TensorScope.Zeroed(n); var dt = TensorScope.Zeroed(n);
         for (int i = 0; i < n; i++)
         {
             float d = input.data[i] - target.data[i];
@@ -99,9 +99,9 @@ public static partial class Functional
         for (int i = 0; i < y.Length; i++)
             if (y[i] != ignoreIndex && (uint)y[i] >= (uint)c)
                 throw new IndexOutOfRangeException($"{op}: target {y[i]} at {i} is out of range for {c} classes (logits {Shape.Format(logits.shape)})");
-        var logp = new float[logits.Size];
+        var logp = TensorScope.Zeroed(logits.Size);
         SoftmaxKernel.Softmax(logits.data, n, c, inner, logp, log: true);
-        var loss = new float[n * inner];
+        var loss = TensorScope.Zeroed(n * inner);
         float eps = labelSmoothing, on = 1 - eps, off = eps / c;
         int count = 0;
         for (int p = 0; p < n; p++)
@@ -128,7 +128,7 @@ public static partial class Functional
         };
         return result.Record(op, new[] { logits }, gy =>
         {
-            var gx = new float[logits.Size];
+            var gx = TensorScope.Zeroed(logits.Size);
             float scale = reduction == Reduction.Mean ? gy[0] / count : gy[0];
             for (int p = 0; p < n; p++)
                 for (int q = 0; q < inner; q++)
@@ -162,7 +162,7 @@ public static partial class Functional
         CheckSameShape(input, target, op, "input", "target");
         if (reduction == Reduction.HalfSum) throw new ArgumentException($"{op}: reduction HalfSum is only defined for MseLoss");
         int n = input.Size;
-        var loss = new float[n]; var dx = new float[n]; var dt = new float[n];
+        var loss = TensorScope.Zeroed(n); var dx = TensorScope.Zeroed(n); var dt = TensorScope.Zeroed(n);
         for (int i = 0; i < n; i++)
         {
             float p = input.data[i], t = target.data[i];
@@ -185,7 +185,7 @@ public static partial class Functional
         CheckSameShape(input, target, op, "input", "target");
         if (reduction == Reduction.HalfSum) throw new ArgumentException($"{op}: reduction HalfSum is only defined for MseLoss");
         int n = input.Size;
-        var loss = new float[n]; var dx = new float[n]; var dt = new float[n];
+        var loss = TensorScope.Zeroed(n); var dx = TensorScope.Zeroed(n); var dt = TensorScope.Zeroed(n);
         for (int i = 0; i < n; i++)
         {
             float x = input.data[i], t = target.data[i];
@@ -207,7 +207,7 @@ public static partial class Functional
         CheckSameShape(mu, logVar, op, "mu", "logvar");
         if (reduction == Reduction.HalfSum) throw new ArgumentException($"{op}: reduction HalfSum is only defined for MseLoss");
         int n = mu.Size;
-        var loss = new float[n]; var dm = new float[n]; var dl = new float[n];
+        var loss = TensorScope.Zeroed(n); var dm = TensorScope.Zeroed(n); var dl = TensorScope.Zeroed(n);
         for (int i = 0; i < n; i++)
         {
             float m = mu.data[i], lv = logVar.data[i], v = MathF.Exp(lv);
@@ -240,7 +240,7 @@ public static partial class Functional
             throw new ArgumentException($"{op}: var of shape {Shape.Format(var.shape)} does not fit input of shape {Shape.Format(input.shape)} (same shape, or without / with size 1 in the last dimension)");
         foreach (var v in var.data)
             if (v < 0 || float.IsNaN(v)) throw new ArgumentException($"{op}: var (shape {Shape.Format(var.shape)}) has a negative entry {v}");
-        var loss = new float[n]; var dx = new float[n]; var dt = new float[n]; var dv = new float[n];
+        var loss = TensorScope.Zeroed(n); var dx = TensorScope.Zeroed(n); var dt = TensorScope.Zeroed(n); var dv = TensorScope.Zeroed(n);
         var vIndex = perRow ? new int[n] : null;
         float c = full ? 0.5f * MathF.Log(2 * MathF.PI) : 0f;
         for (int i = 0; i < n; i++)

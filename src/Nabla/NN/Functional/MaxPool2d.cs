@@ -18,7 +18,7 @@ public static partial class Functional
         var s = stride ?? kernelSize;
         var geo = PoolArgs.Check("MaxPool2d", x, kernelSize, s, padding, dilation);
         int planes = x.shape[0] * x.shape[1], HW = geo.H * geo.W, L = geo.Cols;
-        var y = new float[planes * L];
+        var y = TensorScope.Zeroed(planes * L);
         var arg = new int[planes * L];
         var xd = x.data;
         int workers = ImageBatch.Workers(planes, (double)planes * L * geo.KH * geo.KW * 4);
@@ -29,7 +29,7 @@ public static partial class Functional
         return new Tensor(y, x.shape[0], x.shape[1], geo.OH, geo.OW).Record("MaxPool2d", new[] { x }, gy =>
         {
             if (!x.TracksGrad) return;
-            var gx = new float[x.Size];
+            var gx = TensorScope.Zeroed(x.Size);
             ImageBatch.For(planes, workers, (p0, p1, _) =>
             {
                 for (int p = p0; p < p1; p++) Pool2d.MaxBackward(gy.AsSpan(p * L, L), arg.AsSpan(p * L, L), gx.AsSpan(p * HW, HW));

@@ -33,7 +33,7 @@ public static partial class Functional
     /// <summary>Σ over n of per-(n, c) partial sums [n·c] → [c].</summary>
     static float[] SumOverBatch(float[] part, int n, int c)
     {
-        var s = new float[c];
+        var s = TensorScope.Zeroed(c);
         for (int i = 0; i < n; i++) TensorPrimitives.Add(s, part.AsSpan(i * c, c), s);
         return s;
     }
@@ -55,13 +55,13 @@ public static partial class Functional
         CheckChannelVector(bias, c, op, "bias");
         if ((runningMean == null) != (runningVar == null)) throw new ArgumentException($"{op}: give both running_mean and running_var or neither");
         if (!(eps > 0)) throw new ArgumentException($"{op}: eps must be positive, got {eps}");
-        var mean = new float[c];
-        var rstd = new float[c];
+        var mean = TensorScope.Zeroed(c);
+        var rstd = TensorScope.Zeroed(c);
         if (training)
         {
             long cnt = (long)n * l;
             if (cnt <= 1) throw new ArgumentException($"{op}: expected more than 1 value per channel when training, got input of shape {Shape.Format(x.shape)}");
-            var var = new float[c];
+            var var = TensorScope.Zeroed(c);
             Normalization.ChannelMoments(x.data, n, c, l, mean, var);
             for (int i = 0; i < c; i++) rstd[i] = 1f / MathF.Sqrt(var[i] + eps);
             if (runningMean != null)
@@ -81,14 +81,14 @@ public static partial class Functional
             runningMean.data.AsSpan().CopyTo(mean);
             for (int i = 0; i < c; i++) rstd[i] = 1f / MathF.Sqrt(runningVar!.data[i] + eps);
         }
-        var y = new Tensor(GC.AllocateUninitializedArray<float>(x.Size), x.shape); // fully written by the kernel
+        var y = new Tensor(TensorScope.Uninit(x.Size), x.shape); // fully written by the kernel
         Normalization.ChannelNormalize(x.data, y.data, n, c, l, mean, rstd, weight?.data, bias?.data);
         bool batchStats = training;
         return y.Record(op, NormInputs(x, weight, bias), gy =>
         {
-            float[]? gw = weight is { TracksGrad: true } ? new float[c] : null;
-            float[]? gb = bias is { TracksGrad: true } ? new float[c] : null;
-            float[]? gx = x.TracksGrad ? GC.AllocateUninitializedArray<float>(x.Size) : null;
+            float[]? gw = weight is { TracksGrad: true } ? TensorScope.Zeroed(c) : null;
+            float[]? gb = bias is { TracksGrad: true } ? TensorScope.Zeroed(c) : null;
+            float[]? gx = x.TracksGrad ? TensorScope.Uninit(x.Size) : null;
             Normalization.ChannelBackward(x.data, gy, n, c, l, mean, rstd, weight?.data, batchStats, gx, gw, gb);
             if (gx != null) x.AccumulateGrad(gx);
             if (gw != null) weight!.AccumulateGrad(gw);
@@ -100,16 +100,16 @@ public static partial class Functional
     static Tensor GroupForm(Tensor x, int n, int c, int l, int groups, Tensor? weight, Tensor? bias, float eps, bool silu, string op,
         float[]? meanOut = null, float[]? varOut = null)
     {
-        var mean = meanOut ?? new float[n * groups];
-        var rstd = new float[n * groups];
-        var y = new Tensor(GC.AllocateUninitializedArray<float>(x.Size), x.shape); // fully written by the kernel
+        var mean = meanOut ?? TensorScope.Zeroed(n * groups);
+        var rstd = TensorScope.Zeroed(n * groups);
+        var y = new Tensor(TensorScope.Uninit(x.Size), x.shape); // fully written by the kernel
         Normalization.GroupForward(x.data, y.data, n, c, l, groups, weight?.data, bias?.data, eps, mean, rstd, silu, varOut);
         return y.Record(op, NormInputs(x, weight, bias), gy =>
         {
             bool needW = weight is { TracksGrad: true }, needB = bias is { TracksGrad: true };
-            var gwPart = needW ? new float[n * c] : null;
-            var gbPart = needB ? new float[n * c] : null;
-            var gx = GC.AllocateUninitializedArray<float>(x.Size); // fully written by the kernel
+            var gwPart = needW ? TensorScope.Zeroed(n * c) : null;
+            var gbPart = needB ? TensorScope.Zeroed(n * c) : null;
+            var gx = TensorScope.Uninit(x.Size); // fully written by the kernel
             Normalization.GroupBackward(x.data, gy, n, c, l, groups, weight?.data, bias?.data, mean, rstd, gx, gwPart, gbPart, silu);
             if (x.TracksGrad) x.AccumulateGrad(gx);
             if (needW) weight!.AccumulateGrad(SumOverBatch(gwPart!, n, c));
@@ -191,7 +191,7 @@ public static partial class Functional
             return BatchNorm(x, runningMean, runningVar, weight, bias, training: false, momentum, eps);
         }
         if (l <= 1) throw new ArgumentException($"{op}: expected more than 1 spatial element per channel, got input of shape {Shape.Format(x.shape)}");
-        var mean = new float[n * c]; var var = new float[n * c];
+        var mean = TensorScope.Zeroed(n * c); var var = TensorScope.Zeroed(n * c);
         var y = GroupForm(x, n, c, l, c, weight, bias, eps, false, op, mean, var);
         if (runningMean != null)
         {

@@ -1,0 +1,52 @@
+using Nabla.Kernels;
+using Xunit;
+
+namespace Nabla.Tests;
+
+public class Im2ColTests
+{
+    static ConvGeometry Geo(int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw) =>
+        new(c, h, w, kh, kw, sh, sw, ph, pw, dh, dw,
+            ConvGeometry.OutSize(h, kh, sh, ph, dh), ConvGeometry.OutSize(w, kw, sw, pw, dw));
+
+    public static TheoryData<int[]> Geometries => new()
+    {
+        // "same"-width stride-1 shapes take the block-copy path; the others the row-by-row one
+        new[] { 2, 5, 7, 3, 3, 1, 1, 1, 1, 1, 1 }, new[] { 1, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1 },
+        new[] { 2, 6, 5, 3, 3, 1, 1, 2, 2, 2, 2 }, new[] { 1, 3, 6, 1, 5, 1, 1, 0, 2, 1, 1 },
+        new[] { 1, 5, 2, 3, 3, 1, 1, 3, 1, 1, 1 }, new[] { 3, 2, 1, 3, 3, 1, 1, 1, 1, 1, 1 },
+        new[] { 1, 4, 3, 5, 7, 1, 1, 2, 3, 1, 1 }, new[] { 2, 7, 8, 3, 3, 2, 2, 1, 1, 1, 1 },
+        new[] { 1, 6, 6, 2, 2, 1, 1, 0, 0, 1, 1 }, new[] { 1, 5, 9, 3, 3, 1, 2, 1, 0, 1, 2 },
+    };
+
+    [Theory, MemberData(nameof(Geometries))]
+    public void UnfoldMatchesDefinitionAndFoldIsItsAdjoint(int[] a)
+    {
+        var g = Geo(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10]);
+        var gen = new Generator(5);
+        var x = new float[g.C * g.H * g.W]; gen.FillNormal(x);
+        int ld = g.Cols + 3;  // side-by-side blocks: rows farther apart than OH·OW
+        var col = new float[g.Rows * ld];
+        Array.Fill(col, float.NaN);
+        Im2Col.Unfold(g, x, col, ld);
+        for (int c = 0; c < g.C; c++)
+            for (int ki = 0; ki < g.KH; ki++)
+                for (int kj = 0; kj < g.KW; kj++)
+                    for (int oh = 0; oh < g.OH; oh++)
+                        for (int ow = 0; ow < g.OW; ow++)
+                        {
+                            int ih = oh * g.SH - g.PH + ki * g.DH, iw = ow * g.SW - g.PW + kj * g.DW;
+                            float want = ih >= 0 && ih < g.H && iw >= 0 && iw < g.W ? x[(c * g.H + ih) * g.W + iw] : 0f;
+                            Assert.Equal(want, col[((c * g.KH + ki) * g.KW + kj) * ld + oh * g.OW + ow]);
+                        }
+
+        // ⟨Unfold(x), y⟩ = ⟨x, Fold(y)⟩ for any y, in double precision
+        var y = new float[g.Rows * ld]; gen.FillNormal(y);
+        var fy = new float[x.Length];
+        Im2Col.Fold(g, y, fy, ld);
+        double lhs = 0, rhs = 0;
+        for (int r = 0; r < g.Rows; r++) for (int j = 0; j < g.Cols; j++) lhs += (double)col[r * ld + j] * y[r * ld + j];
+        for (int i = 0; i < x.Length; i++) rhs += (double)x[i] * fy[i];
+        Assert.Equal(lhs, rhs, 4);
+    }
+}
