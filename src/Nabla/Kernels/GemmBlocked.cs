@@ -21,6 +21,9 @@ public static unsafe partial class Gemm
         MC = Math.Max(EnvInt("NABLA_GEMM_MC", 144) / MR, 1) * MR;
     internal static readonly int BFloats = EnvInt("NABLA_GEMM_BFLOATS", 2 << 20);
 
+    /// <summary>Up to this many rows of C (AVX-512 kernel), a non-transposed op(B) is read in place instead of packed.</summary>
+    internal static readonly int DirectBRows = EnvInt("NABLA_GEMM_DIRECTB_ROWS", 64);
+
     static int EnvInt(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), out int v) && v > 0 ? v : fallback;
 
@@ -100,11 +103,19 @@ public static unsafe partial class Gemm
                 bp = buffers.B((nuint)k * (nuint)RoundUp(p->NcT, NR));
                 ap = buffers.A((nuint)kcMax * (nuint)RoundUp(p->McT, MR) + 8);  // + 8: slack for PackA's 8-float column stores
             }
+            // op(B) not transposed and few rows of C: B̃ micro-panels are read in place (rows ldb apart) instead of packed,
+            // since a packed panel would serve only a few A micro-panels; only a partial last panel is packed (zero-padded)
+            bool direct = v512 && !p->TransB && p->M <= DirectBRows;
+            int fullN = direct ? nc / NR * NR : 0;
             if (jIdx != packedJ)
             {
-                // the whole k×nc column block, kc step by kc step: step pc starts at bp + pc·ncPad
-                for (int pc = 0; pc < k; pc += kcMax)
-                    PackB(p->TransB, p->B, p->Ldb, pc, jc, Math.Min(kcMax, k - pc), nc, bp + (long)pc * ncPad);
+                if (direct) { if (fullN < nc) PackB(false, p->B, p->Ldb, 0, jc + fullN, k, nc - fullN, bp); }
+                else
+                {
+                    // the whole k×nc column block, kc step by kc step: step pc starts at bp + pc·ncPad
+                    for (int pc = 0; pc < k; pc += kcMax)
+                        PackB(p->TransB, p->B, p->Ldb, pc, jc, Math.Min(kcMax, k - pc), nc, bp + (long)pc * ncPad);
+                }
                 packedJ = jIdx;
             }
             for (int pc = 0; pc < k; pc += kcMax)
@@ -116,12 +127,16 @@ public static unsafe partial class Gemm
                 for (int jr = 0; jr < nc; jr += NR)
                 {
                     int nr = Math.Min(NR, nc - jr);
-                    float* bpanel = bstep + (long)jr * kc;
+                    float* bpanel;
+                    int bs = NR;
+                    if (!direct) bpanel = bstep + (long)jr * kc;
+                    else if (jr < fullN) { bpanel = p->B + (long)pc * p->Ldb + jc + jr; bs = p->Ldb; }
+                    else bpanel = bp + (long)pc * NR;
                     float* cblock = p->C + (long)ic * p->Ldc + jc + jr;
                     for (int ir = 0; ir < mc; ir += MR)
                     {
                         int mr = Math.Min(MR, mc - ir);
-                        if (v512) Kernel512(kc, ap + (long)ir * kc, bpanel, cblock + (long)ir * p->Ldc, p->Ldc, mr, nr, mode, p->Beta);
+                        if (v512) Kernel512(kc, ap + (long)ir * kc, bpanel, bs, cblock + (long)ir * p->Ldc, p->Ldc, mr, nr, mode, p->Beta);
                         else if (avx) KernelAvx(kc, ap + (long)ir * kc, bpanel, cblock + (long)ir * p->Ldc, p->Ldc, mr, nr, mode, p->Beta);
                         else KernelPortable(kc, ap + (long)ir * kc, bpanel, cblock + (long)ir * p->Ldc, p->Ldc, mr, nr, mode, p->Beta);
                     }

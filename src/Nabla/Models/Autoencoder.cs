@@ -91,6 +91,7 @@ public sealed class Autoencoder : Module
         for (int i = 0; i < n; i += batch)
         {
             int m = Math.Min(batch, n - i);
+            using var scope = TensorScope.Begin();
             total += Loss(x.Slice(0, i, i + m)).Item() * m;
         }
         return n == 0 ? 0 : total / n;

@@ -97,9 +97,21 @@ public static class Classifier
         {
             using var _ = Tensor.NoGrad();
             int n = x.Dim(0);
-            var parts = new List<Tensor>();
-            for (int i = 0; i < n; i += batch) parts.Add(model.Forward(x.Slice(0, i, Math.Min(n, i + batch))));
-            return parts.Count == 1 ? parts[0] : Tensor.Concat(parts, 0);
+            float[]? all = null;
+            int[]? shape = null;
+            for (int i = 0; i < n; i += batch)
+            {
+                // each chunk's activations go back to the pool for the next chunk; only its logits are copied out
+                using var scope = TensorScope.Begin();
+                var y = model.Forward(x.Slice(0, i, Math.Min(n, i + batch)));
+                if (all == null)
+                {
+                    shape = y.Shape; shape[0] = n;
+                    all = new float[Shape.Size(shape)];
+                }
+                y.Data.CopyTo(all.AsSpan(i * (y.Size / Math.Max(1, y.Dim(0)))));
+            }
+            return all == null ? model.Forward(x) : new Tensor(all, shape!);
         }
         finally { model.Train(was); }
     }

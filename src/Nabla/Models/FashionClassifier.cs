@@ -46,6 +46,7 @@ public sealed class FashionClassifier : Module
         for (int s = 0; s < n; s += batch)
         {
             int b = Math.Min(batch, n - s);
+            using var scope = TensorScope.Begin();
             var x = new Tensor(images.Data.Slice(s * per, b * per).ToArray(), b, 1, 28, 28);
             var f = Features(x);
             f.Data.CopyTo(feats.AsSpan(s * FeatureDim));

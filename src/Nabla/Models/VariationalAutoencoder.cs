@@ -107,6 +107,7 @@ public abstract class VariationalAutoencoder : Module
             for (int i = 0; i < n; i += batch)
             {
                 int m = Math.Min(batch, n - i);
+                using var scope = TensorScope.Begin();
                 var t = Elbo(x.Slice(0, i, i + m), gen);
                 recon += t.Reconstruction.Item() * m;
                 kl += t.Kl.Item() * m;

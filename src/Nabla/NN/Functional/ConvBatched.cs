@@ -60,7 +60,7 @@ internal static class ConvBatched
         var g = geo;
         int N = x.shape[0], Cin = x.shape[1], Cout = weight.shape[0];
         int K = g.Rows, L = g.Cols, HW = g.H * g.W;
-        var y = TensorScope.Zeroed(N * Cout * L);
+        var y = TensorScope.Uninit(N * Cout * L);  // every image block is written (GEMM with β = 0, bias fill + β = 1, or Scatter)
         var xd = x.data; var wd = weight.data; var bd = bias?.data;
         int workers = Workers(N, 2.0 * N * Cout * K * L);
         // a 1×1 kernel with stride 1 and no padding multiplies the image itself (col = x), one image per chunk
