@@ -14,7 +14,7 @@ public static class CnnWorkload
     {
         var (train, test, _) = FashionData.Load(flatten: false);
         train = train.Slice(0, NTrain);
-        Warmup(train);
+        int warm = Warm(train);
         Generator.ManualSeed(0);
         var model = Classifier.Cnn();
         var opt = new Adam(model.Parameters(), lr: 1e-3);
@@ -27,14 +27,15 @@ public static class CnnWorkload
         double acc = Classifier.Accuracy(model, test, 1000);
         double evalS = sw.Elapsed.TotalSeconds;
         Emit.Line("cnn", "train_images_per_s", NTrain / trainS, ("train_s", Math.Round(trainS, 3)), ("eval_s", Math.Round(evalS, 3)),
-            ("final_batch_loss", Math.Round(loss, 4)), ("params", model.ParameterCount()), ("warmup_steps", 2));
+            ("final_batch_loss", Math.Round(loss, 4)), ("params", model.ParameterCount()), ("warmup_steps", warm));
         Emit.Line("cnn", "test_accuracy", acc);
     }
 
-    static void Warmup(LabeledDataset train)
+    static int Warm(LabeledDataset train)
     {
         var m = Classifier.Cnn(new Generator(99));
         var o = new Adam(m.Parameters(), lr: 1e-3);
-        foreach (var (x, y) in new BatchGatherer(train.Slice(0, 2 * Batch), Batch).Epoch(null)) Classifier.TrainStep(m, o, x, y);
+        var batches = new BatchGatherer(train.Slice(0, 2 * Batch), Batch);
+        return Warmup.Run(batches.Epoch(null).Select(b => (Action)(() => Classifier.TrainStep(m, o, b.X, b.Labels))));
     }
 }

@@ -13,7 +13,7 @@ public static class VaeWorkload
     public static void Run(string[] args)
     {
         var (train, test, _) = FashionData.Load(flatten: true);
-        Warmup(train);
+        int warm = Warm(train);
         Generator.ManualSeed(0);
         var model = new MlpVae();
         var opt = new Adam(model.Parameters(), lr: 1e-3);
@@ -28,15 +28,17 @@ public static class VaeWorkload
         using (Tensor.NoGrad())
             for (int i = 0; i < test.Count; i += 1000)
             {
+                using var scope = TensorScope.Begin();
                 var x = test.Slice(i, Math.Min(1000, test.Count - i)).Inputs;
                 total += model.Elbo(x, evalNoise).Loss.Item() * x.Dim(0);
             }
-        Emit.Line("vae", "train_images_per_s", train.Count / epochS, ("epoch_s", Math.Round(epochS, 3)), ("final_batch_loss", Math.Round(loss, 3)), ("warmup_steps", 5));
+        Emit.Line("vae", "train_images_per_s", train.Count / epochS, ("epoch_s", Math.Round(epochS, 3)), ("final_batch_loss", Math.Round(loss, 3)), ("warmup_steps", warm));
         Emit.Line("vae", "test_neg_elbo", total / test.Count);
     }
 
     static float Step(MlpVae model, Optimizer opt, Tensor x, Generator noise)
     {
+        using var scope = TensorScope.Begin();  // the step's activations and gradients reuse the previous step's storage
         var loss = model.Elbo(x, noise).Loss;
         model.ZeroGrad();
         loss.Backward();
@@ -44,11 +46,12 @@ public static class VaeWorkload
         return loss.Item();
     }
 
-    static void Warmup(LabeledDataset train)
+    static int Warm(LabeledDataset train)
     {
         var m = new MlpVae(gen: new Generator(99));
         var o = new Adam(m.Parameters(), lr: 1e-3);
         var g = new Generator(5);
-        foreach (var (x, _) in new BatchGatherer(train.Slice(0, 5 * Batch), Batch).Epoch(null)) Step(m, o, x, g);
+        var batches = new BatchGatherer(train.Slice(0, 5 * Batch), Batch);
+        return Warmup.Run(batches.Epoch(null).Select(b => (Action)(() => Step(m, o, b.X, g))));
     }
 }

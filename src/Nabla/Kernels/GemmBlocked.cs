@@ -45,6 +45,8 @@ public static unsafe partial class Gemm
         public float Beta;
         public int KcMax, McT, NcT, NI, Total, Threads;
         public int Next;
+        /// <summary>A <see cref="GemmWorkers.For"/> job: task t runs the posted body on index t (no product).</summary>
+        public bool IsFor;
     }
 
     /// <summary>Chooses block sizes and the task grid for <paramref name="threads"/> threads.</summary>

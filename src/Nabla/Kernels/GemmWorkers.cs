@@ -38,16 +38,60 @@ internal static unsafe class GemmWorkers
         try
         {
             var plan = Gemm.MakePlan(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, beta, Count + 1);
-            int helpers = Math.Min(Count, plan.Total - 1);
-            for (int w = 0; w < helpers; w++) Workers[w].Post(&plan);
-            Exception? error = null;
-            try { Gemm.RunTasks(&plan); }
-            catch (Exception e) { error = e; }
-            // the plan lives on this stack: every worker must be finished with it (or never have started)
-            for (int w = 0; w < helpers; w++) error ??= Workers[w].Retire();
-            if (error != null) throw new AggregateException("Sgemm: a worker failed.", error);
+            Dispatch(&plan, "Sgemm");
         }
         finally { Volatile.Write(ref busy, 0); }
+    }
+
+    /// <summary>The body of the running <see cref="For"/> job (one job holds the workers at a time).</summary>
+    static Action<int>? forBody;
+
+    /// <summary>
+    /// Runs <paramref name="body"/>(i) once for every i in [0, <paramref name="count"/>), shared between the calling thread
+    /// and the GEMM workers (indices handed out in order), so that parallel loops and threaded products use the same
+    /// threads instead of competing for the cores. While it runs, products started inside the body (or by another
+    /// thread) run single-threaded; a call made while the workers are busy runs serially on the caller.
+    /// </summary>
+    internal static void For(int count, Action<int> body)
+    {
+        if (count <= 0) return;
+        if (count == 1 || Count == 0 || Interlocked.CompareExchange(ref busy, 1, 0) != 0)
+        {
+            for (int i = 0; i < count; i++) body(i);
+            return;
+        }
+        try
+        {
+            forBody = body;
+            var plan = new Gemm.Plan { IsFor = true, Total = count, Threads = Count + 1 };
+            Dispatch(&plan, "For");
+        }
+        finally { forBody = null; Volatile.Write(ref busy, 0); }
+    }
+
+    static void RunFor(Gemm.Plan* p)
+    {
+        var body = forBody!;
+        for (int t; (t = Interlocked.Increment(ref p->Next) - 1) < p->Total;) body(t);
+    }
+
+    static void Work(Gemm.Plan* p)
+    {
+        if (p->IsFor) RunFor(p);
+        else Gemm.RunTasks(p);
+    }
+
+    /// <summary>Posts the plan to as many workers as it has tasks for, works on it too, and waits for them.</summary>
+    static void Dispatch(Gemm.Plan* plan, string what)
+    {
+        int helpers = Math.Min(Count, plan->Total - 1);
+        for (int w = 0; w < helpers; w++) Workers[w].Post(plan);
+        Exception? error = null;
+        try { Work(plan); }
+        catch (Exception e) { error = e; }
+        // the plan lives on the caller's stack: every worker must be finished with it (or never have started)
+        for (int w = 0; w < helpers; w++) error ??= Workers[w].Retire();
+        if (error != null) throw new AggregateException($"{what}: a worker failed.", error);
     }
 
     sealed class Worker
@@ -102,7 +146,7 @@ internal static unsafe class GemmWorkers
                 }
                 seen = Volatile.Read(ref posts);
                 if (Interlocked.CompareExchange(ref state, Running, Posted) != Posted) continue;  // withdrawn
-                try { Gemm.RunTasks(plan); }
+                try { Work(plan); }
                 catch (Exception e) { error = e; }
                 Volatile.Write(ref state, Idle);
             }

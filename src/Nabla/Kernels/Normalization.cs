@@ -136,7 +136,7 @@ public static class Normalization
 
     static void For(int count, long work, Action<int> body)
     {
-        if (work >= ParallelThreshold && count > 1) Parallel.For(0, count, body);
+        if (work >= ParallelThreshold && count > 1) GemmWorkers.For(count, body);
         else for (int i = 0; i < count; i++) body(i);
     }
 

@@ -11,6 +11,24 @@ public static class OptimKernels
     /// v̂ = max(v̂, v) with AMSGrad (<paramref name="vmax"/> non-empty), p ← p − stepSize·m / (√v̂ / √bias2 + ε)
     /// where stepSize = lr / (1 − β1ᵗ) and bias2Sqrt = √(1 − β2ᵗ).
     /// </summary>
+    /// <summary>
+    /// <see cref="AdamStep"/> over whole arrays, in chunks shared between the cores when the parameter is large
+    /// (the update is element-wise, so the result is the same bit for bit).
+    /// </summary>
+    public static void AdamStepArrays(float[] p, float[] g, float[] m, float[] v, float[]? vmax,
+        double beta1, double beta2, float l2, float stepSize, float bias2Sqrt, float eps, bool maximize)
+    {
+        const int Chunk = 1 << 14;
+        int n = p.Length, chunks = (n + Chunk - 1) / Chunk;
+        if (n < 4 * Chunk) { AdamStep(p, g, m, v, vmax ?? default(Span<float>), beta1, beta2, l2, stepSize, bias2Sqrt, eps, maximize); return; }
+        GemmWorkers.For(chunks, c =>
+        {
+            int s = c * Chunk, len = Math.Min(Chunk, n - s);
+            AdamStep(p.AsSpan(s, len), g.AsSpan(s, len), m.AsSpan(s, len), v.AsSpan(s, len), vmax == null ? default : vmax.AsSpan(s, len),
+                beta1, beta2, l2, stepSize, bias2Sqrt, eps, maximize);
+        });
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AdamStep(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, Span<float> vmax,
         double beta1, double beta2, float l2, float stepSize, float bias2Sqrt, float eps, bool maximize)

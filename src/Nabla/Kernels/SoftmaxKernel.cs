@@ -13,7 +13,7 @@ public static class SoftmaxKernel
 
     static void ForRows(int outer, int len, int inner, Action<int> row)
     {
-        if ((long)outer * len * inner >= ParallelThreshold && outer > 1) Parallel.For(0, outer, row);
+        if ((long)outer * len * inner >= ParallelThreshold && outer > 1) GemmWorkers.For(outer, row);
         else for (int p = 0; p < outer; p++) row(p);
     }
 

@@ -42,8 +42,10 @@ public class Adam : Optimizer
         double lr = group.Lr, wd = group.Wd, beta1 = group.Mom;
         if (Decoupled && wd != 0) System.Numerics.Tensors.TensorPrimitives.Multiply(p.Data, (float)(1 - lr * wd), p.Data);
         double bias1 = 1 - Math.Pow(beta1, step), bias2 = 1 - Math.Pow(Beta2, step);
-        Span<float> vmax = Amsgrad ? state["max_exp_avg_sq"].Data : default;
-        OptimKernels.AdamStep(p.Data, grad, state["exp_avg"].Data, state["exp_avg_sq"].Data, vmax,
+        float[]? vmax = Amsgrad ? state["max_exp_avg_sq"].data : null;
+        // the whole-array kernel (shared between the cores for large parameters) when grad is the parameter's gradient
+        var g = p.Grad != null && grad == p.Grad.data.AsSpan() ? p.Grad.data : grad.ToArray();
+        OptimKernels.AdamStepArrays(p.data, g, state["exp_avg"].data, state["exp_avg_sq"].data, vmax,
             beta1, Beta2, Decoupled ? 0f : (float)wd, (float)(lr / bias1), (float)Math.Sqrt(bias2), (float)Eps, Maximize);
     }
 }

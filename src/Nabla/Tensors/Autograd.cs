@@ -28,6 +28,7 @@ public sealed partial class Tensor
 {
     internal Node? node;
     float[]? pendingGrad;    // ∂L/∂this accumulated during Backward for non-leaf tensors
+    float[]? spareGrad;      // a leaf's gradient storage released by ZeroGrad, reused by the next backward pass
     bool requiresGrad;
 
     /// <summary>Whether this leaf collects a gradient in <see cref="Grad"/> (a parameter or an input being studied).</summary>
@@ -56,8 +57,16 @@ public sealed partial class Tensor
     /// <summary>The same values with no graph: gradients stop here. Shares storage (as torch's detach()).</summary>
     public Tensor Detach() => new(data, shape);
 
-    /// <summary>Clears <see cref="Grad"/>.</summary>
-    public void ZeroGrad() => Grad = null;
+    /// <summary>
+    /// Clears <see cref="Grad"/> (as PyTorch's <c>zero_grad(set_to_none=True)</c>). The next backward pass writes the
+    /// new gradient into the old one's storage when the sizes agree, so a training loop allocates its parameter
+    /// gradients once: copy a gradient (<see cref="ToArray"/>) to keep it across <see cref="ZeroGrad"/>.
+    /// </summary>
+    public void ZeroGrad()
+    {
+        if (Grad != null && Grad.data.Length == data.Length) spareGrad = Grad.data;
+        Grad = null;
+    }
 
     /// <summary>A scope in which no graph is recorded (evaluation, sampling, optimizer steps).</summary>
     public static IDisposable NoGrad() { GradMode.Push(); return new NoGradScope(); }
@@ -99,8 +108,19 @@ public sealed partial class Tensor
         }
         else if (requiresGrad)
         {
-            // a leaf's gradient outlives any TensorScope: never adopt scope-owned storage
-            if (Grad == null) Grad = new Tensor(TensorScope.Active && g.Length >= TensorScope.MinPooled ? (float[])g.Clone() : g, shape);
+            if (Grad == null)
+            {
+                // a leaf's gradient outlives any TensorScope: never adopt scope-owned storage; reuse the storage
+                // ZeroGrad released, or copy
+                if (TensorScope.Active && g.Length >= TensorScope.MinPooled)
+                {
+                    var own = spareGrad ?? new float[g.Length];
+                    g.AsSpan().CopyTo(own);
+                    g = own;
+                }
+                spareGrad = null;
+                Grad = new Tensor(g, shape);
+            }
             else TensorPrimitives.Add(Grad.data, g, Grad.data);
         }
     }

@@ -16,8 +16,8 @@ internal static class ImageBatch
     public static void For(int n, int workers, Action<int, int, int> body)
     {
         if (workers <= 1) { body(0, n, 0); return; }
-        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers },
-            w => body((int)((long)w * n / workers), (int)((long)(w + 1) * n / workers), w));
+        // on the GEMM workers: the same threads as threaded products, so the two never compete for the cores
+        Kernels.GemmWorkers.For(workers, w => body((int)((long)w * n / workers), (int)((long)(w + 1) * n / workers), w));
     }
 
     /// <summary>
