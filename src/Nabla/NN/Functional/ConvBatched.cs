@@ -6,8 +6,10 @@ namespace Nabla.NN;
 /// <summary>
 /// Ungrouped convolutions computed a chunk of images at a time: the im2col matrices of B images sit side by side in
 /// one col [K, B·L] (image b in columns [b·L, (b+1)·L)), so each chunk costs one GEMM with n = B·L instead of B thin
-/// ones (the weight matrix is packed once per chunk, the micro-kernel runs on long rows). Each core claims chunks
-/// dynamically and runs them with single-threaded GEMMs, reusing its scratch buffers.
+/// ones (the weight matrix is packed once per chunk, the micro-kernel runs on long rows). In the forward pass each core
+/// claims chunks dynamically; in the backward pass worker slot w takes chunks w, w + workers, … into its own ∂W partial
+/// sum, so the gradients are the same bit for bit from run to run. Chunks run with single-threaded GEMMs, each core
+/// reusing its scratch buffers.
 /// </summary>
 internal static class ConvBatched
 {
@@ -106,7 +108,6 @@ internal static class ConvBatched
             var gwLocal = new float[]?[workers];
             if (needX || needW)
             {
-                var next = new int[1];
                 ImageBatch.For(workers, workers, (_, _, w) =>
                 {
                     int B = chunk;
@@ -117,7 +118,7 @@ internal static class ConvBatched
                     if (needW) acc = w == 0 ? gw : (gwLocal[w] = TensorScope.Zeroed(weight.Size));
                     try
                     {
-                        for (int nb; (nb = NextChunk(next, B)) < N;)
+                        for (int nb = w * B; nb < N; nb += workers * B)  // fixed chunks per slot: ∂W sums in the same order every run
                         {
                             int b = Math.Min(B, N - nb), ld = b * L;
                             ReadOnlySpan<float> gmat = gy.AsSpan(nb * Cout * L, b * Cout * L);
@@ -191,7 +192,6 @@ internal static class ConvBatched
             var gwLocal = new float[]?[workers];
             if (needX || needW)
             {
-                var next = new int[1];
                 ImageBatch.For(workers, workers, (_, _, w) =>
                 {
                     int B = chunk;
@@ -200,7 +200,7 @@ internal static class ConvBatched
                     if (needW) acc = w == 0 ? gw : (gwLocal[w] = TensorScope.Zeroed(weight.Size));
                     try
                     {
-                        for (int nb; (nb = NextChunk(next, B)) < N;)
+                        for (int nb = w * B; nb < N; nb += workers * B)  // fixed chunks per slot: ∂W sums in the same order every run
                         {
                             int b = Math.Min(B, N - nb), ld = b * HWin;
                             for (int i = 0; i < b; i++) Im2Col.Unfold(g, gy.AsSpan((nb + i) * Cout * OHW, Cout * OHW), col.AsSpan(i * HWin), ld);
