@@ -42,7 +42,7 @@ public sealed class AncestralSampler
         else mean = Schedule.EpsilonMean(xt, ts, epsHat);
         if (t > 0)
         {
-            var z = new float[mean.Size];
+            var z = TensorScope.Uninit(mean.Size);
             gen.FillNormal(z);
             float s = Sigma(t);
             var m = mean.data;

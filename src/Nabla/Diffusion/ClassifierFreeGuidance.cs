@@ -33,7 +33,7 @@ public static class ClassifierFreeGuidance
     {
         if (!Shape.Equal(condEps.shape, uncondEps.shape))
             throw new ArgumentException($"ClassifierFreeGuidance.Combine: shapes {Shape.Format(condEps.Shape)} and {Shape.Format(uncondEps.Shape)} differ");
-        var o = new float[condEps.Size];
+        var o = TensorScope.Uninit(condEps.Size);
         float a = 1 + scale, c = scale;
         var ce = condEps.data; var ue = uncondEps.data;
         for (int i = 0; i < o.Length; i++) o[i] = a * ce[i] - c * ue[i];

@@ -45,12 +45,12 @@ public sealed class DdimSampler
         double a = Schedule.AlphaBars[t], ap = tPrev < 0 ? 1.0 : Schedule.AlphaBars[tPrev];
         double sigma = Eta * Math.Sqrt((1 - ap) / (1 - a)) * Math.Sqrt(1 - a / ap);
         float cx = (float)Math.Sqrt(ap), ce = (float)Math.Sqrt(Math.Max(0, 1 - ap - sigma * sigma)), cs = (float)sigma;
-        var o = new float[xt.Size];
+        var o = TensorScope.Uninit(xt.Size);
         var xd = x0.data; var ed = eps.data;
         for (int i = 0; i < o.Length; i++) o[i] = cx * xd[i] + ce * ed[i];
         if (sigma > 0)
         {
-            var z = new float[o.Length];
+            var z = TensorScope.Uninit(o.Length);
             gen.FillNormal(z);
             for (int i = 0; i < o.Length; i++) o[i] += cs * z[i];
         }

@@ -15,7 +15,7 @@ public static class DdpmLoss
         if (x0.Rank < 2) throw new ArgumentException($"DdpmLoss: x0 of shape {Shape.Format(x0.Shape)} needs a batch dimension and data dimensions");
         var t = new int[x0.Dim(0)];
         gen.FillInt(t, 0, schedule.T);
-        var noise = Tensor.Randn(gen, x0.Shape);
+        var noise = Tensor.RandnTemp(gen, x0.Shape);
         return Compute(schedule, model, x0, labels, t, noise);
     }
 

@@ -135,7 +135,7 @@ public sealed class NoiseSchedule
     static Tensor Combine(Tensor a, Tensor b, int[] t, Func<int, (double p, double q)> coef)
     {
         int per = a.Size / t.Length;
-        var o = new float[a.Size];
+        var o = TensorScope.Uninit(a.Size);   // every sample's block is written below
         for (int i = 0; i < t.Length; i++)
         {
             var (pd, qd) = coef(t[i]);

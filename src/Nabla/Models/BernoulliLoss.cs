@@ -34,7 +34,7 @@ public static class BernoulliLoss
         int n = logits.Dim(0);
         var f = logits.data.AsSpan(0, logits.Size);
         var x = target.data.AsSpan(0, target.Size);
-        var tmp = new float[f.Length];
+        var tmp = TensorScope.Uninit(f.Length);   // fully written by Abs below
         // Σ max(f, 0) − Σ f·x + Σ log(1 + e^{−|f|})
         TensorPrimitives.Abs(f, tmp);
         TensorPrimitives.Negate(tmp, tmp);

@@ -62,7 +62,7 @@ public abstract class VariationalAutoencoder : Module
     public ElboTerms Elbo(Tensor x, Generator gen)
     {
         var (mu, logVar) = Encode(x);
-        return Terms(x, mu, logVar, Tensor.Randn(gen, mu.Shape));
+        return Terms(x, mu, logVar, Tensor.RandnTemp(gen, mu.Shape));
     }
 
     /// <summary>The negative ELBO of a batch for a given ε [N, LatentDim] (z = μ + σ·ε).</summary>

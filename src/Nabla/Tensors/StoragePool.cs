@@ -12,7 +12,10 @@ internal static class StoragePool
         Math.Min(8L << 30, Math.Max(256L << 20, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4));
 
     static readonly Dictionary<int, Stack<float[]>> free = new();
-    static long heldBytes;
+    static long heldBytes, misses;
+
+    /// <summary>Arrays allocated because none of the length was free.</summary>
+    internal static long Misses => Interlocked.Read(ref misses);
 
     public static float[] Rent(int length, bool clear)
     {
@@ -25,7 +28,7 @@ internal static class StoragePool
                 heldBytes -= 4L * length;
             }
         }
-        if (a == null) return GC.AllocateArray<float>(length, pinned: true);  // zero-filled
+        if (a == null) { Interlocked.Increment(ref misses); return GC.AllocateArray<float>(length, pinned: true); }  // zero-filled
         if (clear) Array.Clear(a);
         return a;
     }

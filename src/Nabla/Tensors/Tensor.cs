@@ -131,6 +131,15 @@ public sealed partial class Tensor
     public static Tensor Uniform(Generator gen, float low, float high, params int[] shape) { var t = Zeros(shape); gen.FillUniform(t.data, low, high); return t; }
     /// <summary>Standard normal values.</summary>
     public static Tensor Randn(Generator gen, params int[] shape) { var t = Zeros(shape); gen.FillNormal(t.data, 0f, 1f); return t; }
+
+    /// <summary>As <see cref="Randn"/>, for noise consumed within the current step: its storage belongs to the open
+    /// <see cref="TensorScope"/>, if any (the same values as Randn).</summary>
+    internal static Tensor RandnTemp(Generator gen, int[] shape)
+    {
+        var t = new Tensor(TensorScope.Uninit(Nabla.Shape.Size(shape)), shape);
+        gen.FillNormal(t.data, 0f, 1f);
+        return t;
+    }
     /// <summary>Integers uniform in [low, high), stored as floats (labels, indices).</summary>
     public static Tensor Randint(Generator gen, int low, int high, params int[] shape)
     {

@@ -16,8 +16,8 @@ namespace Nabla;
 /// </remarks>
 public sealed class TensorScope : IDisposable
 {
-    /// <summary>Arrays below this many floats are left to the GC (cheap there, and not worth a pool slot).</summary>
-    internal const int MinPooled = 4096;
+    /// <summary>Arrays below this many floats (1 KB) are left to the GC: not worth a pool slot.</summary>
+    internal const int MinPooled = 256;
 
     [ThreadStatic] static TensorScope? current;
     readonly TensorScope? parent;
