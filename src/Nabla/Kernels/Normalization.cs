@@ -48,6 +48,19 @@ public static class Normalization
     static void ScaleShift(ReadOnlySpan<float> x, Span<float> y, float mu, float a, float b, bool silu)
     {
         int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var vm = Vector512.Create(mu); var va = Vector512.Create(a); var vb = Vector512.Create(b); var one = Vector512.Create(1f);
+            if (silu)
+                for (; i <= x.Length - 16; i += 16)
+                {
+                    var z = Vector512.FusedMultiplyAdd(Vector512.Create(x.Slice(i, 16)) - vm, va, vb);
+                    (z / (one + Vector512.Exp(-z))).CopyTo(y.Slice(i, 16));
+                }
+            else
+                for (; i <= x.Length - 16; i += 16)
+                    Vector512.FusedMultiplyAdd(Vector512.Create(x.Slice(i, 16)) - vm, va, vb).CopyTo(y.Slice(i, 16));
+        }
         if (Vector256.IsHardwareAccelerated)
         {
             var vm = Vector256.Create(mu); var va = Vector256.Create(a); var vb = Vector256.Create(b); var one = Vector256.Create(1f);
