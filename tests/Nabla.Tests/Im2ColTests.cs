@@ -49,4 +49,28 @@ public class Im2ColTests
         for (int i = 0; i < x.Length; i++) rhs += (double)x[i] * fy[i];
         Assert.Equal(lhs, rhs, 4);
     }
+
+    [Theory, MemberData(nameof(Geometries))]
+    public void ImplicitConvMatchesIm2ColTimesWeights(int[] a)
+    {
+        var g = Geo(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10]);
+        if (!ImplicitConv.Supports(g)) return;  // stride > 1, or no AVX-512 here
+        var gen = new Generator(6);
+        foreach (int cout in new[] { 1, 13, 32 })
+        {
+            var x = new float[g.C * g.H * g.W]; gen.FillNormal(x);
+            var w = new float[cout * g.Rows]; gen.FillNormal(w);
+            var bias = new float[cout]; gen.FillNormal(bias);
+            var col = new float[g.Rows * g.Cols];
+            Im2Col.Unfold(g, x, col);
+            var want = new float[cout * g.Cols];
+            Gemm.Sgemm(false, false, cout, g.Cols, g.Rows, w, g.Rows, col, g.Cols, want, g.Cols);
+            for (int o = 0; o < cout; o++) for (int j = 0; j < g.Cols; j++) want[o * g.Cols + j] += bias[o];
+            var y = new float[cout * g.Cols];
+            var padded = new float[ImplicitConv.PaddedLength(g)]; Array.Fill(padded, float.NaN);
+            var grid = new float[cout * ImplicitConv.GridColumns(g)];
+            ImplicitConv.Forward(g, x, w, cout, bias, y, padded, grid, ImplicitConv.Offsets(g));
+            for (int i = 0; i < y.Length; i++) Assert.True(Math.Abs(want[i] - y[i]) <= 1e-4f * (1 + Math.Abs(want[i])), $"cout {cout} at {i}: {y[i]} vs {want[i]}");
+        }
+    }
 }

@@ -93,6 +93,9 @@ public static unsafe partial class Gemm
         float* bp = null, ap = null;
         int packedJ = -1, k = p->K, kcMax = p->KcMax;
         bool avx = UseAvx, v512 = Use512;
+        // row offsets of B̃ for the AVX-512 kernel: packed micro-panels (p·NR) and op(B) read in place (p·ldb)
+        int* offPacked = stackalloc int[v512 ? kcMax : 0], offDirect = stackalloc int[v512 ? kcMax : 0];
+        for (int q = 0; v512 && q < kcMax; q++) { offPacked[q] = q * NR; offDirect[q] = (int)Math.Min((long)q * p->Ldb, int.MaxValue); }
         while (true)
         {
             int t = p->Threads > 1 ? Interlocked.Increment(ref p->Next) - 1 : p->Next++;
@@ -107,7 +110,7 @@ public static unsafe partial class Gemm
             }
             // op(B) not transposed and few rows of C: B̃ micro-panels are read in place (rows ldb apart) instead of packed,
             // since a packed panel would serve only a few A micro-panels; only a partial last panel is packed (zero-padded)
-            bool direct = v512 && !p->TransB && p->M <= DirectBRows;
+            bool direct = v512 && !p->TransB && p->M <= DirectBRows && (long)kcMax * p->Ldb < int.MaxValue;
             int fullN = direct ? nc / NR * NR : 0;
             if (jIdx != packedJ)
             {
@@ -130,15 +133,15 @@ public static unsafe partial class Gemm
                 {
                     int nr = Math.Min(NR, nc - jr);
                     float* bpanel;
-                    int bs = NR;
+                    int* off = offPacked;
                     if (!direct) bpanel = bstep + (long)jr * kc;
-                    else if (jr < fullN) { bpanel = p->B + (long)pc * p->Ldb + jc + jr; bs = p->Ldb; }
+                    else if (jr < fullN) { bpanel = p->B + (long)pc * p->Ldb + jc + jr; off = offDirect; }
                     else bpanel = bp + (long)pc * NR;
                     float* cblock = p->C + (long)ic * p->Ldc + jc + jr;
                     for (int ir = 0; ir < mc; ir += MR)
                     {
                         int mr = Math.Min(MR, mc - ir);
-                        if (v512) Kernel512(kc, ap + (long)ir * kc, bpanel, bs, cblock + (long)ir * p->Ldc, p->Ldc, mr, nr, mode, p->Beta);
+                        if (v512) Kernel512(kc, ap + (long)ir * kc, bpanel, off, cblock + (long)ir * p->Ldc, p->Ldc, mr, nr, mode, p->Beta);
                         else if (avx) KernelAvx(kc, ap + (long)ir * kc, bpanel, cblock + (long)ir * p->Ldc, p->Ldc, mr, nr, mode, p->Beta);
                         else KernelPortable(kc, ap + (long)ir * kc, bpanel, cblock + (long)ir * p->Ldc, p->Ldc, mr, nr, mode, p->Beta);
                     }

@@ -70,7 +70,23 @@ internal static class ConvBatched
         int chunk = direct ? 1 : Chunk(N, workers, (long)Math.Max(K, Cout) * L);
 
         var next = new int[1];
-        ImageBatch.For(workers, workers, (_, _, _) =>
+        if (!direct && ImplicitConv.Supports(g))
+        {
+            // stride 1: one image at a time through the padded image, no column matrix (see ImplicitConv)
+            var offs = ImplicitConv.Offsets(g);
+            int padLen = ImplicitConv.PaddedLength(g), gridLen = Cout * ImplicitConv.GridColumns(g);
+            ImageBatch.For(workers, workers, (_, _, _) =>
+            {
+                float[] pad = ImageBatch.Rent(padLen), grid = ImageBatch.Rent(gridLen);
+                try
+                {
+                    for (int n; (n = NextChunk(next, 1)) < N;)
+                        ImplicitConv.Forward(g, xd.AsSpan(n * Cin * HW, Cin * HW), wd, Cout, bd, y.AsSpan(n * Cout * L, Cout * L), pad, grid, offs);
+                }
+                finally { ImageBatch.Return(pad); ImageBatch.Return(grid); }
+            });
+        }
+        else ImageBatch.For(workers, workers, (_, _, _) =>
         {
             int B = chunk;
             float[] col = ImageBatch.Rent(K * B * L), tmp = ImageBatch.Rent(B > 1 ? Cout * B * L : 1);
