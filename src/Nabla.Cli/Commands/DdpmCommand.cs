@@ -32,7 +32,7 @@ public static class DdpmCommand
     static Command CreateTrain()
     {
         var cmd = new Command("train", "Train a DDPM on Fashion-MNIST; writes checkpoint, samples.png, trajectory.png, loss.png and config.json to runs/NAME");
-        var steps = new Option<int>("--steps") { Description = "Total optimizer steps of the run (a resumed run continues up to this)", DefaultValueFactory = _ => 1100 };
+        var steps = new Option<int>("--steps") { Description = "Total optimizer steps of the run (a resumed run continues up to this)", DefaultValueFactory = _ => 1800 };
         var minutes = new Option<double>("--minutes") { Description = "Training time budget of this invocation in minutes (0 = none); training stops, saves and draws the pictures when it runs out", DefaultValueFactory = _ => 10 };
         var batch = new Option<int>("--batch") { Description = "Images per step", DefaultValueFactory = _ => 64 };
         var lr = new Option<float>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => 2e-4f };
