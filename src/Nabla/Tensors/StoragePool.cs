@@ -3,7 +3,8 @@ namespace Nabla;
 /// <summary>
 /// Float arrays kept for reuse by exact length (see <see cref="TensorScope"/>). New arrays are allocated on the
 /// pinned object heap: they are long-lived by design, so the GC never copies them during compaction. The pool holds
-/// at most <see cref="CapacityBytes"/>; arrays returned beyond that are left to the GC.
+/// at most <see cref="CapacityBytes"/>; arrays returned beyond that are left to the GC, and after each full (gen 2)
+/// collection the lengths nobody rented since the previous one are dropped, so a finished job's arrays do not stay.
 /// </summary>
 internal static class StoragePool
 {
@@ -11,44 +12,64 @@ internal static class StoragePool
     internal static readonly long CapacityBytes =
         Math.Min(8L << 30, Math.Max(256L << 20, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4));
 
-    static readonly Dictionary<int, Stack<float[]>> free = new();
-    static long heldBytes, misses;
+    sealed class Bucket { public readonly Stack<float[]> Free = new(); public int Epoch; }
 
-    /// <summary>Arrays allocated because none of the length was free.</summary>
-    internal static long Misses => Interlocked.Read(ref misses);
+    static readonly Dictionary<int, Bucket> buckets = new();
+    static long heldBytes;
+    static int epoch;
+
+    static StoragePool() => _ = new Trimmer();
 
     public static float[] Rent(int length, bool clear)
     {
         float[]? a = null;
-        lock (free)
+        lock (buckets)
         {
-            if (free.TryGetValue(length, out var stack) && stack.Count > 0)
+            if (buckets.TryGetValue(length, out var b))
             {
-                a = stack.Pop();
-                heldBytes -= 4L * length;
+                b.Epoch = epoch;
+                if (b.Free.Count > 0) { a = b.Free.Pop(); heldBytes -= 4L * length; }
             }
         }
-        if (a == null) { Interlocked.Increment(ref misses); return GC.AllocateArray<float>(length, pinned: true); }  // zero-filled
+        if (a == null) return GC.AllocateArray<float>(length, pinned: true);  // zero-filled
         if (clear) Array.Clear(a);
         return a;
     }
 
     public static void Return(float[] a)
     {
-        lock (free)
+        lock (buckets)
         {
             if (heldBytes + 4L * a.Length > CapacityBytes) return;
-            if (!free.TryGetValue(a.Length, out var stack)) free[a.Length] = stack = new Stack<float[]>();
-            stack.Push(a);
+            if (!buckets.TryGetValue(a.Length, out var b)) buckets[a.Length] = b = new Bucket { Epoch = epoch };
+            b.Free.Push(a);
             heldBytes += 4L * a.Length;
         }
     }
 
-    /// <summary>Drops every pooled array (for tests and for callers that finished a large job).</summary>
-    public static void Clear()
+    /// <summary>Drops the buckets not rented from since the previous full collection, and starts a new epoch.</summary>
+    static void Trim()
     {
-        lock (free) { free.Clear(); heldBytes = 0; }
+        lock (buckets)
+        {
+            foreach (var (length, b) in buckets.ToArray())
+                if (b.Epoch != epoch)
+                {
+                    heldBytes -= 4L * length * b.Free.Count;
+                    buckets.Remove(length);
+                }
+            epoch++;
+        }
     }
 
-    internal static long HeldBytes { get { lock (free) return heldBytes; } }
+    /// <summary>An object whose finalizer runs once per gen 2 collection (it re-registers itself) and trims the pool.</summary>
+    sealed class Trimmer
+    {
+        ~Trimmer()
+        {
+            if (Environment.HasShutdownStarted) return;
+            Trim();
+            GC.ReRegisterForFinalize(this);
+        }
+    }
 }
