@@ -3,8 +3,9 @@ namespace Nabla;
 /// <summary>
 /// Float arrays kept for reuse by exact length (see <see cref="TensorScope"/>). New arrays are allocated on the
 /// pinned object heap: they are long-lived by design, so the GC never copies them during compaction. The pool holds
-/// at most <see cref="CapacityBytes"/>; arrays returned beyond that are left to the GC, and after each full (gen 2)
-/// collection the lengths nobody rented since the previous one are dropped, so a finished job's arrays do not stay.
+/// at most <see cref="CapacityBytes"/>; arrays returned beyond that are left to the GC, and at each full (gen 2)
+/// collection the lengths nobody rented during the last two full-collection periods are dropped, so a finished
+/// job's arrays do not stay.
 /// </summary>
 internal static class StoragePool
 {
@@ -47,13 +48,13 @@ internal static class StoragePool
         }
     }
 
-    /// <summary>Drops the buckets not rented from since the previous full collection, and starts a new epoch.</summary>
+    /// <summary>Drops the buckets not rented from in this epoch or the one before, and starts a new epoch.</summary>
     static void Trim()
     {
         lock (buckets)
         {
             foreach (var (length, b) in buckets.ToArray())
-                if (b.Epoch != epoch)
+                if (epoch - b.Epoch >= 2)
                 {
                     heldBytes -= 4L * length * b.Free.Count;
                     buckets.Remove(length);
@@ -62,13 +63,17 @@ internal static class StoragePool
         }
     }
 
-    /// <summary>An object whose finalizer runs once per gen 2 collection (it re-registers itself) and trims the pool.</summary>
+    /// <summary>An object whose finalizer runs after collections (it re-registers itself) and trims the pool once per
+    /// full collection.</summary>
     sealed class Trimmer
     {
+        int fullCollections = GC.CollectionCount(2);
+
         ~Trimmer()
         {
             if (Environment.HasShutdownStarted) return;
-            Trim();
+            int n = GC.CollectionCount(2);
+            if (n != fullCollections) { fullCollections = n; Trim(); }
             GC.ReRegisterForFinalize(this);
         }
     }

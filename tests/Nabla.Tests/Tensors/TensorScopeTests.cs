@@ -31,6 +31,19 @@ public class TensorScopeTests
     }
 
     [Fact]
+    public void IdleLengthsLeaveThePoolAfterFullCollections()
+    {
+        var a = Tensor.Randn(new Generator(7), 59, 113);  // a length no other test uses
+        float[] first;
+        using (TensorScope.Begin()) first = Storage(a * 3f);
+        for (int i = 0; i < 4; i++) { GC.Collect(); GC.WaitForPendingFinalizers(); }
+        using (TensorScope.Begin())
+            Assert.False(ReferenceEquals(first, Storage(a * 4f)));  // the idle bucket was dropped: a new array
+    }
+
+    static float[] Storage(Tensor t) => t.data;
+
+    [Fact]
     public void KeptTensorsAndLeafGradientsSurvive()
     {
         var gen = new Generator(2);
