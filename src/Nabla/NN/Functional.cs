@@ -31,7 +31,13 @@ public static partial class Functional
                 Gemm.Sgemm(false, false, rows, inF, outF, g, outF, weight.data, inF, gx, inF);
                 x.AccumulateGrad(gx);
             }
-            if (weight.TracksGrad)
+            if (weight.LeafGradTarget(out float beta) is float[] target)
+            {
+                // a parameter: the product writes (or adds) straight into its gradient
+                Gemm.Sgemm(true, false, outF, inF, rows, g, outF, x.data, inF, target, inF, beta);
+                weight.AdoptLeafGrad(target);
+            }
+            else if (weight.TracksGrad)
             {
                 var gw = TensorScope.Uninit(weight.Size);
                 Gemm.Sgemm(true, false, outF, inF, rows, g, outF, x.data, inF, gw, inF);

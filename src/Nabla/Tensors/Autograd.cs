@@ -126,6 +126,33 @@ public sealed partial class Tensor
     }
 
     /// <summary>
+    /// For a gradient rule that computes all of ∂L/∂this in one product: the array to write it into and the β for the
+    /// product — this leaf's current gradient with β = 1 (accumulate), else the storage <see cref="ZeroGrad"/> released
+    /// (or a new array) with β = 0, to be installed by <see cref="AdoptLeafGrad"/>. Null when this is not a leaf that
+    /// collects a gradient (then use <see cref="AccumulateGrad"/>). Saves a copy per parameter per step.
+    /// </summary>
+    internal float[]? LeafGradTarget(out float beta)
+    {
+        beta = 0f;
+        if (node != null || !requiresGrad) return null;
+        if (Grad != null)
+        {
+            if (Grad.data.Length != data.Length) return null;
+            beta = 1f;
+            return Grad.data;
+        }
+        return spareGrad ?? new float[data.Length];
+    }
+
+    /// <summary>Installs the array filled through <see cref="LeafGradTarget"/> as this leaf's gradient (no-op when it already is).</summary>
+    internal void AdoptLeafGrad(float[] g)
+    {
+        if (Grad != null) return;
+        spareGrad = null;
+        Grad = new Tensor(g, shape);
+    }
+
+    /// <summary>
     /// Reverse-mode autodiff: runs every recorded gradient rule from this tensor back to the leaves in reverse
     /// topological order, accumulating ∂L/∂leaf into each leaf's <see cref="Grad"/>, then releases the graph.
     /// </summary>
