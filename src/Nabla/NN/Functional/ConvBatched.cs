@@ -122,6 +122,7 @@ internal static class ConvBatched
             float[]? gx = needX ? TensorScope.Zeroed(x.Size) : null;
             float[]? gw = needW ? TensorScope.Zeroed(weight.Size) : null;
             var gwLocal = new float[]?[workers];
+            if (needX && !direct && ImplicitGradInput(g, gy, wd, Cout, Cin, N, workers, gx!)) needX = false;
             if (needX || needW)
             {
                 ImageBatch.For(workers, workers, (_, _, w) =>
@@ -161,6 +162,44 @@ internal static class ConvBatched
             }
             ConvArgs.AccumulateGrads(x, gx, weight, gw, gwLocal, bias, gy, N, Cout, L);
         });
+    }
+
+    /// <summary>
+    /// ∂x of a stride-1 convolution as another stride-1 convolution, through <see cref="ImplicitConv"/>: ∂x = ∂y ⊛ W′
+    /// with W′[c, o, ki, kj] = W[o, c, KH−1−ki, KW−1−kj] and padding DH·(KH−1) − PH (DW·(KW−1) − PW), which gives back
+    /// H×W. Returns false (nothing done) when that does not apply (stride > 1, padding beyond the kernel's reach, no AVX-512).
+    /// </summary>
+    static bool ImplicitGradInput(in ConvGeometry g, float[] gy, float[] w, int cout, int cin, int n, int workers, float[] gx)
+    {
+        int ph = g.DH * (g.KH - 1) - g.PH, pw = g.DW * (g.KW - 1) - g.PW;
+        if (g.SH != 1 || g.SW != 1 || ph < 0 || pw < 0) return false;
+        var gt = new ConvGeometry(cout, g.OH, g.OW, g.KH, g.KW, 1, 1, ph, pw, g.DH, g.DW, g.H, g.W);
+        if (!ImplicitConv.Supports(gt)) return false;
+        int taps = g.KH * g.KW, kt = cout * taps;
+        var wt = ImageBatch.Rent(cin * kt);   // W′ as [cin, cout·KH·KW]
+        try
+        {
+            for (int o = 0; o < cout; o++)
+                for (int c = 0; c < cin; c++)
+                    for (int t = 0; t < taps; t++)
+                        wt[c * kt + o * taps + (taps - 1 - t)] = w[(o * cin + c) * taps + t];
+            var offs = ImplicitConv.Offsets(gt);
+            int padLen = ImplicitConv.PaddedLength(gt), gridLen = cin * ImplicitConv.GridColumns(gt);
+            int inPer = cout * g.OH * g.OW, outPer = cin * g.H * g.W;
+            var next = new int[1];
+            ImageBatch.For(workers, workers, (_, _, _) =>
+            {
+                float[] pad = ImageBatch.Rent(padLen), grid = ImageBatch.Rent(gridLen);
+                try
+                {
+                    for (int i; (i = NextChunk(next, 1)) < n;)
+                        ImplicitConv.Forward(gt, gy.AsSpan(i * inPer, inPer), wt, cin, default, gx.AsSpan(i * outPer, outPer), pad, grid, offs);
+                }
+                finally { ImageBatch.Return(pad); ImageBatch.Return(grid); }
+            });
+        }
+        finally { ImageBatch.Return(wt); }
+        return true;
     }
 
     /// <summary>ConvTranspose2d with groups = 1: col [Cout·kh·kw, B·HWin] = Wᵀ·X, folded per image into y.</summary>
