@@ -70,22 +70,8 @@ internal static class ConvBatched
         int chunk = direct ? 1 : Chunk(N, workers, (long)Math.Max(K, Cout) * L);
 
         var next = new int[1];
-        if (!direct && ImplicitConv.Supports(g))
-        {
-            // stride 1: one image at a time through the padded image, no column matrix (see ImplicitConv)
-            var offs = ImplicitConv.Offsets(g);
-            int padLen = ImplicitConv.PaddedLength(g), gridLen = Cout * ImplicitConv.GridColumns(g);
-            ImageBatch.For(workers, workers, (_, _, _) =>
-            {
-                float[] pad = ImageBatch.Rent(padLen), grid = ImageBatch.Rent(gridLen);
-                try
-                {
-                    for (int n; (n = NextChunk(next, 1)) < N;)
-                        ImplicitConv.Forward(g, xd.AsSpan(n * Cin * HW, Cin * HW), wd, Cout, bd, y.AsSpan(n * Cout * L, Cout * L), pad, grid, offs);
-                }
-                finally { ImageBatch.Return(pad); ImageBatch.Return(grid); }
-            });
-        }
+        // stride 1: one image at a time through the padded image, no column matrix (see ImplicitConv)
+        if (!direct && ImplicitConv.Supports(g)) ImplicitBatch(g, xd, wd, Cout, bd, y, N, workers);
         else ImageBatch.For(workers, workers, (_, _, _) =>
         {
             int B = chunk;
@@ -183,23 +169,30 @@ internal static class ConvBatched
                 for (int c = 0; c < cin; c++)
                     for (int t = 0; t < taps; t++)
                         wt[c * kt + o * taps + (taps - 1 - t)] = w[(o * cin + c) * taps + t];
-            var offs = ImplicitConv.Offsets(gt);
-            int padLen = ImplicitConv.PaddedLength(gt), gridLen = cin * ImplicitConv.GridColumns(gt);
-            int inPer = cout * g.OH * g.OW, outPer = cin * g.H * g.W;
-            var next = new int[1];
-            ImageBatch.For(workers, workers, (_, _, _) =>
-            {
-                float[] pad = ImageBatch.Rent(padLen), grid = ImageBatch.Rent(gridLen);
-                try
-                {
-                    for (int i; (i = NextChunk(next, 1)) < n;)
-                        ImplicitConv.Forward(gt, gy.AsSpan(i * inPer, inPer), wt, cin, default, gx.AsSpan(i * outPer, outPer), pad, grid, offs);
-                }
-                finally { ImageBatch.Return(pad); ImageBatch.Return(grid); }
-            });
+            ImplicitBatch(gt, gy, wt, cin, null, gx, n, workers);
         }
         finally { ImageBatch.Return(wt); }
         return true;
+    }
+
+    /// <summary>output[i] = w ⊛ input[i] (+ bias) for the n images of a batch, one <see cref="ImplicitConv"/> per image,
+    /// images claimed dynamically by the workers (each writes its own output block).</summary>
+    static void ImplicitBatch(ConvGeometry g, float[] input, float[] w, int cout, float[]? bias, float[] output, int n, int workers)
+    {
+        var offs = ImplicitConv.Offsets(g);
+        int padLen = ImplicitConv.PaddedLength(g), gridLen = cout * ImplicitConv.GridColumns(g);
+        int inPer = g.C * g.H * g.W, outPer = cout * g.OH * g.OW;
+        var next = new int[1];
+        ImageBatch.For(workers, workers, (_, _, _) =>
+        {
+            float[] pad = ImageBatch.Rent(padLen), grid = ImageBatch.Rent(gridLen);
+            try
+            {
+                for (int i; (i = NextChunk(next, 1)) < n;)
+                    ImplicitConv.Forward(g, input.AsSpan(i * inPer, inPer), w, cout, bias, output.AsSpan(i * outPer, outPer), pad, grid, offs);
+            }
+            finally { ImageBatch.Return(pad); ImageBatch.Return(grid); }
+        });
     }
 
     /// <summary>ConvTranspose2d with groups = 1: col [Cout·kh·kw, B·HWin] = Wᵀ·X, folded per image into y.</summary>
