@@ -17,6 +17,8 @@ public class Im2ColTests
         new[] { 1, 5, 2, 3, 3, 1, 1, 3, 1, 1, 1 }, new[] { 3, 2, 1, 3, 3, 1, 1, 1, 1, 1, 1 },
         new[] { 1, 4, 3, 5, 7, 1, 1, 2, 3, 1, 1 }, new[] { 2, 7, 8, 3, 3, 2, 2, 1, 1, 1, 1 },
         new[] { 1, 6, 6, 2, 2, 1, 1, 0, 0, 1, 1 }, new[] { 1, 5, 9, 3, 3, 1, 2, 1, 0, 1, 2 },
+        // stride 2 along rows long enough for the vector gathers / scatter-adds (and their scalar tails)
+        new[] { 2, 5, 40, 3, 3, 2, 2, 1, 1, 1, 1 }, new[] { 1, 4, 37, 4, 4, 1, 2, 1, 1, 1, 1 }, new[] { 2, 6, 64, 3, 5, 2, 2, 0, 2, 1, 2 },
     };
 
     [Theory, MemberData(nameof(Geometries))]

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Nabla.Kernels;
 
@@ -71,6 +72,7 @@ public static class Im2Col
                         int iw0 = lo * g.SW - g.PW + kOffW;
                         var src = xc.Slice(ih * g.W);
                         if (g.SW == 1) CopyShort(d.Slice(lo, hi - lo), src.Slice(iw0, hi - lo));
+                        else if (g.SW == 2) CopyStride2(d.Slice(lo, hi - lo), src.Slice(iw0));
                         else for (int ow = lo, iw = iw0; ow < hi; ow++, iw += g.SW) d[ow] = src[iw];
                     }
                 }
@@ -87,6 +89,45 @@ public static class Im2Col
         if (Vector256.IsHardwareAccelerated)
             for (; i <= n - 8; i += 8) Vector256.LoadUnsafe(ref sr, (nuint)i).StoreUnsafe(ref dr, (nuint)i);
         for (; i < n; i++) Unsafe.Add(ref dr, i) = Unsafe.Add(ref sr, i);
+    }
+
+    /// <summary>d[i] = s[2i] for i &lt; d.Length (s holds at least 2·d.Length − 1 values): even lanes picked from two
+    /// loads while 16 values can be read, then scalar.</summary>
+    static void CopyStride2(Span<float> d, ReadOnlySpan<float> s)
+    {
+        int n = d.Length, i = 0;
+        ref float dr = ref MemoryMarshal.GetReference(d);
+        ref float sr = ref MemoryMarshal.GetReference(s);
+        if (Avx2.IsSupported)
+            for (; i + 8 <= n && 2 * i + 16 <= s.Length; i += 8)
+            {
+                var a = Vector256.LoadUnsafe(ref sr, (nuint)(2 * i));
+                var b = Vector256.LoadUnsafe(ref sr, (nuint)(2 * i + 8));
+                // [a0 a2 b0 b2 | a4 a6 b4 b6] → [a0 a2 a4 a6 b0 b2 b4 b6]
+                var e = Avx.Shuffle(a, b, 0x88);
+                Avx2.Permute4x64(e.AsDouble(), 0xD8).AsSingle().StoreUnsafe(ref dr, (nuint)i);
+            }
+        for (; i < n; i++) Unsafe.Add(ref dr, i) = Unsafe.Add(ref sr, 2 * i);
+    }
+
+    /// <summary>d[2i] += s[i] for i &lt; s.Length (d holds at least 2·s.Length − 1 values): s interleaved with zeros and
+    /// added 16 values at a time while they fit in d (adding 0 leaves the odd entries as they are), then scalar.</summary>
+    static void AddStride2(Span<float> d, ReadOnlySpan<float> s)
+    {
+        int n = s.Length, i = 0;
+        ref float dr = ref MemoryMarshal.GetReference(d);
+        ref float sr = ref MemoryMarshal.GetReference(s);
+        if (Avx.IsSupported)
+            for (; i + 8 <= n && 2 * i + 16 <= d.Length; i += 8)
+            {
+                var v = Vector256.LoadUnsafe(ref sr, (nuint)i);
+                var lo = Avx.UnpackLow(v, Vector256<float>.Zero);   // [s0 0 s1 0 | s4 0 s5 0]
+                var hi = Avx.UnpackHigh(v, Vector256<float>.Zero);  // [s2 0 s3 0 | s6 0 s7 0]
+                ref float d0 = ref Unsafe.Add(ref dr, 2 * i);
+                (Vector256.LoadUnsafe(ref d0) + Avx.Permute2x128(lo, hi, 0x20)).StoreUnsafe(ref d0);
+                (Vector256.LoadUnsafe(ref d0, 8) + Avx.Permute2x128(lo, hi, 0x31)).StoreUnsafe(ref d0, 8);
+            }
+        for (; i < n; i++) Unsafe.Add(ref dr, 2 * i) += Unsafe.Add(ref sr, i);
     }
 
     /// <summary>d += s for short rows (an image row): an inline Vector256 loop, without a library call's fixed cost per row.</summary>
@@ -131,6 +172,7 @@ public static class Im2Col
                         {
                             AddInto(dst.Slice(iw0, hi - lo), s.Slice(lo, hi - lo));
                         }
+                        else if (g.SW == 2) AddStride2(dst.Slice(iw0), s.Slice(lo, hi - lo));
                         else for (int ow = lo, iw = iw0; ow < hi; ow++, iw += g.SW) dst[iw] += s[ow];
                     }
                 }
