@@ -6,27 +6,59 @@ public static unsafe partial class Gemm
     internal static bool RowTableSupported => Use512;
 
     /// <summary>
-    /// C[m×n] (row stride <paramref name="ldc"/>) = A · B on the calling thread, with A row-major [m×k] and B given by a
-    /// row table: B[p, j] = b[off[p] + j], every row read in place (never packed). Every b + off[p] must be readable
-    /// for RoundUp(n, 32) floats (the last micro-panel's columns past n are computed and dropped).
+    /// A row-major [m×k] matrix A packed once, block by block, in the order <see cref="SgemmRowTable"/> reads it, so that
+    /// many products with the same A (a convolution's weights, image after image) pack it only once.
     /// </summary>
-    internal static void SgemmRowTable(int m, int n, int k, float* a, int lda, float* b, int* off, float* c, int ldc)
+    internal static float[] PackRowTableA(int m, int k, ReadOnlySpan<float> a, int lda)
+    {
+        if (m <= 0 || k <= 0) throw new ArgumentOutOfRangeException(nameof(m), $"PackRowTableA: sizes must be positive, got m={m}, k={k}");
+        var (kcMax, mcMax) = RowTableBlocks(m, k);
+        long size = 8;  // slack for PackA's 8-float column stores
+        for (int ic = 0; ic < m; ic += mcMax)
+            for (int pc = 0; pc < k; pc += kcMax) size += (long)RoundUp(Math.Min(mcMax, m - ic), MR) * Math.Min(kcMax, k - pc);
+        var packed = new float[size];
+        fixed (float* pa = a, pp = packed)
+        {
+            float* dst = pp;
+            for (int ic = 0; ic < m; ic += mcMax)
+                for (int pc = 0; pc < k; pc += kcMax)
+                {
+                    int mc = Math.Min(mcMax, m - ic), kc = Math.Min(kcMax, k - pc);
+                    PackA(false, pa, lda, ic, pc, mc, kc, dst);
+                    dst += (long)RoundUp(mc, MR) * kc;
+                }
+        }
+        return packed;
+    }
+
+    static (int kcMax, int mcMax) RowTableBlocks(int m, int k) => (CeilDiv(k, CeilDiv(k, KC)), Math.Min(MC, RoundUp(m, MR)));
+
+    /// <summary>
+    /// C[m×n] (row stride <paramref name="ldc"/>) = A · B on the calling thread, with A given packed by
+    /// <see cref="PackRowTableA"/> and B by a row table: B[p, j] = b[off[p] + j], every row read in place (never packed).
+    /// Every b + off[p] must be readable for RoundUp(n, 32) floats (the last micro-panel's columns past n are computed
+    /// and dropped).
+    /// </summary>
+    internal static void SgemmRowTable(int m, int n, int k, float[] packedA, float* b, int* off, float* c, int ldc)
     {
         if (!Use512) throw new PlatformNotSupportedException("SgemmRowTable needs AVX-512");
         if (m <= 0 || n <= 0 || k <= 0) throw new ArgumentOutOfRangeException(nameof(m), $"SgemmRowTable: sizes must be positive, got m={m}, n={n}, k={k}");
-        int kcMax = CeilDiv(k, CeilDiv(k, KC)), mcMax = Math.Min(MC, RoundUp(m, MR));
-        float* ap = PackBuffers.Current.A((nuint)kcMax * (nuint)mcMax + 8);
-        for (int ic = 0; ic < m; ic += mcMax)
+        var (kcMax, mcMax) = RowTableBlocks(m, k);
+        fixed (float* pp = packedA)
         {
-            int mc = Math.Min(mcMax, m - ic);
-            for (int pc = 0; pc < k; pc += kcMax)
+            float* ap = pp;
+            for (int ic = 0; ic < m; ic += mcMax)
             {
-                int kc = Math.Min(kcMax, k - pc), mode = pc == 0 ? Store : Accumulate;
-                PackA(false, a, lda, ic, pc, mc, kc, ap);
-                for (int jr = 0; jr < n; jr += NR)
-                    for (int ir = 0; ir < mc; ir += MR)
-                        Kernel512(kc, ap + (long)ir * kc, b + jr, off + pc, c + (long)(ic + ir) * ldc + jr, ldc,
-                            Math.Min(MR, mc - ir), Math.Min(NR, n - jr), mode, 0f);
+                int mc = Math.Min(mcMax, m - ic);
+                for (int pc = 0; pc < k; pc += kcMax)
+                {
+                    int kc = Math.Min(kcMax, k - pc), mode = pc == 0 ? Store : Accumulate;
+                    for (int jr = 0; jr < n; jr += NR)
+                        for (int ir = 0; ir < mc; ir += MR)
+                            Kernel512(kc, ap + (long)ir * kc, b + jr, off + pc, c + (long)(ic + ir) * ldc + jr, ldc,
+                                Math.Min(MR, mc - ir), Math.Min(NR, n - jr), mode, 0f);
+                    ap += (long)RoundUp(mc, MR) * kc;
+                }
             }
         }
     }

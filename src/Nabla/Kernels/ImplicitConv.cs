@@ -34,15 +34,23 @@ public static unsafe class ImplicitConv
         return off;
     }
 
+    /// <summary>The weights w [cout, C·KH·KW] packed once for any number of <see cref="Forward"/> calls.</summary>
+    public static float[] PackWeights(in ConvGeometry g, ReadOnlySpan<float> w, int cout)
+    {
+        if (w.Length < cout * g.Rows) throw new ArgumentException($"ImplicitConv.PackWeights: {w.Length} weights, {cout}×{g.Rows} needed");
+        return Gemm.PackRowTableA(cout, g.Rows, w, g.Rows);
+    }
+
     /// <summary>
-    /// y [cout, OH, OW] = w [cout, C·KH·KW] ⊛ x [C, H, W] (+ bias[o]). <paramref name="padded"/> (≥ <see cref="PaddedLength"/>)
-    /// and <paramref name="grid"/> (≥ cout·<see cref="GridColumns"/>) are scratch; <paramref name="off"/> comes from <see cref="Offsets"/>.
+    /// y [cout, OH, OW] = w ⊛ x [C, H, W] (+ bias[o]) with w from <see cref="PackWeights"/>. <paramref name="padded"/>
+    /// (≥ <see cref="PaddedLength"/>) and <paramref name="grid"/> (≥ cout·<see cref="GridColumns"/>) are scratch;
+    /// <paramref name="off"/> comes from <see cref="Offsets"/>.
     /// </summary>
-    public static void Forward(in ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, int cout, ReadOnlySpan<float> bias,
+    public static void Forward(in ConvGeometry g, ReadOnlySpan<float> x, float[] packedW, int cout, ReadOnlySpan<float> bias,
         Span<float> y, Span<float> padded, Span<float> grid, int[] off)
     {
         int hp = Hp(g), wp = Wp(g), n = GridColumns(g), plane = hp * wp;
-        if (x.Length < g.C * g.H * g.W || w.Length < cout * g.Rows || y.Length < cout * g.Cols || padded.Length < PaddedLength(g)
+        if (x.Length < g.C * g.H * g.W || y.Length < cout * g.Cols || padded.Length < PaddedLength(g)
             || grid.Length < cout * n || off.Length < g.Rows)
             throw new ArgumentException("ImplicitConv.Forward: a buffer is shorter than the geometry needs");
         // the padded image: zero borders, image rows copied in, zero slack
@@ -60,9 +68,9 @@ public static unsafe class ImplicitConv
             }
         }
         padded.Slice(g.C * plane, 32).Clear();
-        fixed (float* pw = w, pp = padded, pg = grid)
+        fixed (float* pp = padded, pg = grid)
         fixed (int* po = off)
-            Gemm.SgemmRowTable(cout, n, g.Rows, pw, g.Rows, pp, po, pg, n);
+            Gemm.SgemmRowTable(cout, n, g.Rows, packedW, pp, po, pg, n);
         // gather the valid columns (+ bias)
         for (int o = 0; o < cout; o++)
         {

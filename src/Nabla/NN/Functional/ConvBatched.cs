@@ -180,6 +180,7 @@ internal static class ConvBatched
     static void ImplicitBatch(ConvGeometry g, float[] input, float[] w, int cout, float[]? bias, float[] output, int n, int workers)
     {
         var offs = ImplicitConv.Offsets(g);
+        var packedW = ImplicitConv.PackWeights(g, w, cout);  // once for all images
         int padLen = ImplicitConv.PaddedLength(g), gridLen = cout * ImplicitConv.GridColumns(g);
         int inPer = g.C * g.H * g.W, outPer = cout * g.OH * g.OW;
         var next = new int[1];
@@ -189,7 +190,7 @@ internal static class ConvBatched
             try
             {
                 for (int i; (i = NextChunk(next, 1)) < n;)
-                    ImplicitConv.Forward(g, input.AsSpan(i * inPer, inPer), w, cout, bias, output.AsSpan(i * outPer, outPer), pad, grid, offs);
+                    ImplicitConv.Forward(g, input.AsSpan(i * inPer, inPer), packedW, cout, bias, output.AsSpan(i * outPer, outPer), pad, grid, offs);
             }
             finally { ImageBatch.Return(pad); ImageBatch.Return(grid); }
         });
