@@ -13,7 +13,7 @@ public sealed partial class Tensor
     static Tensor BinaryOp(Tensor a, Tensor b, BinaryOp op, string name)
     {
         var oShape = Nabla.Shape.Broadcast(a.shape, b.shape, name);
-        var o = new Tensor(TensorScope.Zeroed(Nabla.Shape.Size(oShape)), oShape);
+        var o = new Tensor(TensorScope.Uninit(Nabla.Shape.Size(oShape)), oShape);   // every element written below
         StridedLoops.Binary(op, a.data, Nabla.Shape.BroadcastStrides(a.shape, oShape), b.data, Nabla.Shape.BroadcastStrides(b.shape, oShape), o.data, oShape);
         return o.Record(name, new[] { a, b }, gy => BinaryBackward(op, a, b, o, gy));
     }
@@ -21,7 +21,7 @@ public sealed partial class Tensor
     /// <summary>g·(some broadcast operand) materialized at the output shape.</summary>
     static float[] Combine(float[] g, int[] gShape, Tensor t, BinaryOp op)
     {
-        var r = TensorScope.Zeroed(g.Length);
+        var r = TensorScope.Uninit(g.Length);   // every element written below
         StridedLoops.Binary(op, g, StridedLoops.ContiguousStrides(gShape), t.data, Nabla.Shape.BroadcastStrides(t.shape, gShape), r, gShape);
         return r;
     }
@@ -47,7 +47,7 @@ public sealed partial class Tensor
                 if (a.TracksGrad) a.AccumulateGrad(SumToShape(Combine(gy, s, b, Kernels.BinaryOp.Div), s, a.shape));
                 if (b.TracksGrad)
                 {   // ∂(a/b)/∂b = −(a/b)/b = −o/b
-                    var t = TensorScope.Zeroed(gy.Length);
+                    var t = TensorScope.Uninit(gy.Length);
                     TensorPrimitives.Multiply(gy, o.data, t);
                     var g = Combine(t, s, b, Kernels.BinaryOp.Div);
                     TensorPrimitives.Negate(g, g);

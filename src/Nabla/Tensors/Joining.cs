@@ -20,7 +20,7 @@ public sealed partial class Tensor
         int outer = 1, inner = 1;
         for (int i = 0; i < ax; i++) outer *= outShape[i];
         for (int i = ax + 1; i < outShape.Length; i++) inner *= outShape[i];
-        var o = new Tensor(TensorScope.Zeroed(Nabla.Shape.Size(outShape)), outShape);
+        var o = new Tensor(TensorScope.Uninit(Nabla.Shape.Size(outShape)), outShape);   // every input block copied in below
         int rowOut = total * inner, off = 0;
         foreach (var t in tensors)
         {
