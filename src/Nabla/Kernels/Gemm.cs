@@ -7,11 +7,12 @@ namespace Nabla.Kernels;
 /// matching flag is set. op(A) is m×k, op(B) is k×n, C is m×n; lda/ldb/ldc are row strides of the stored matrices.
 /// </summary>
 /// <remarks>
-/// BLIS-style: op(B) is packed into kc×nc blocks of 16-wide micro-panels, op(A) into mc×kc blocks of 6-high
-/// micro-panels (transposes are absorbed by the packing), and a 6×16 register-blocked micro-kernel
-/// (12 Vector256 accumulators, FMA) computes each tile of C. Large problems split the rows of C (or, when C
-/// is short, its columns) over the calling thread and persistent workers, each packing its own panels.
-/// Small problems take a direct loop without packing.
+/// BLIS-style: op(B) is packed into kc×nc blocks of NR-wide micro-panels, op(A) into mc×kc blocks of MR-high
+/// micro-panels (transposes are absorbed by the packing), and a register-blocked micro-kernel computes each MR×NR
+/// tile of C: 8×32 with AVX-512 (16 Vector512 accumulators; see <see cref="MR"/>), else 6×16 with AVX2/FMA
+/// (12 Vector256 accumulators). With AVX-512 a non-transposed op(B) of a product with few rows is read in place.
+/// Large problems split the rows of C (or, when C is short, its columns) over the calling thread and persistent
+/// workers, each packing its own panels. Small problems take a direct loop without packing.
 /// </remarks>
 [SkipLocalsInit]
 public static unsafe partial class Gemm

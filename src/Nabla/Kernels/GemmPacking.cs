@@ -30,6 +30,10 @@ public static unsafe partial class Gemm
                         Vector128.Store(Vector128.Load(src + 8), dst + 8);
                     }
                 }
+                else if (mr == MR && MR == 8 && Vector256.IsHardwareAccelerated)
+                {
+                    for (int p = 0; p < kc; p++, src += lda, dst += MR) Vector256.Store(Vector256.Load(src), dst);
+                }
                 else if (mr == MR && MR == 6)
                 {
                     for (int p = 0; p < kc; p++, src += lda, dst += MR)
@@ -66,6 +70,8 @@ public static unsafe partial class Gemm
                                 Transpose8x8(r0 + p, lda, dst, MR);
                                 Transpose4x8(r0 + 8L * lda + p, lda, dst + 8);
                             }
+                        else if (MR == 8)
+                            for (; p + 8 <= kc; p += 8, dst += 8 * MR) Transpose8x8(r0 + p, lda, dst, MR);
                     }
                     for (; p < kc; p++, dst += MR)
                     {
