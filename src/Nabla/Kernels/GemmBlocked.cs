@@ -6,14 +6,13 @@ namespace Nabla.Kernels;
 
 public static unsafe partial class Gemm
 {
-    /// <summary>AVX-512 micro-kernels (8×32 or 12×32 tiles of Vector512 accumulators) when the CPU runs 512-bit vectors natively.</summary>
+    /// <summary>AVX-512 micro-kernel (8×32 tile of Vector512 accumulators) when the CPU runs 512-bit vectors natively.</summary>
     static readonly bool Use512 = Avx512F.IsSupported && Vector512.IsHardwareAccelerated
         && Environment.GetEnvironmentVariable("NABLA_GEMM_AVX512") != "0";
 
-    /// <summary>Micro-tile: MR rows × NR columns of C held in registers: 8×32 with AVX-512 (12×32 with NABLA_GEMM_MR=12),
-    /// else 6×16. Eight rows waste no work on the multiples of 8 that channel counts and batch sizes usually are (12 rows
-    /// compute 36 for 32 channels) and measured as fast on large products.</summary>
-    internal static readonly int MR = Use512 ? (Environment.GetEnvironmentVariable("NABLA_GEMM_MR") == "12" ? 12 : 8) : 6, NR = Use512 ? 32 : 16;
+    /// <summary>Micro-tile: MR rows × NR columns of C held in registers: 8×32 with AVX-512, else 6×16. Eight rows waste no
+    /// work on the multiples of 8 that channel counts and batch sizes usually are.</summary>
+    internal static readonly int MR = Use512 ? 8 : 6, NR = Use512 ? 32 : 16;
 
     /// <summary>
     /// Cache blocks: kc (shared dimension; a B micro-panel kc×NR sits in L1), mc (an A block mc×kc in L2),

@@ -7,94 +7,14 @@ namespace Nabla.Kernels;
 public static unsafe partial class Gemm
 {
     /// <summary>
-    /// AVX-512 micro-kernels: an MR×32 tile of C = Σₚ Ã[:, p] ⊗ B̃[p, :] in 2·MR Vector512 accumulators (two per row),
+    /// AVX-512 micro-kernel: an 8×32 tile of C = Σₚ Ã[:, p] ⊗ B̃[p, :] in 16 Vector512 accumulators (two per row),
     /// one broadcast of A per row and two loads of B per p; written by <paramref name="mode"/> as <see cref="KernelAvx"/>.
     /// Row p of B̃ starts at b + off[p]: p·NR for a packed micro-panel, p·ldb for an unpacked op(B) read in place, or any
     /// row table (an implicit im2col: row (c, ki, kj) of a convolution's column matrix is the padded image shifted).
-    /// MR = 8 (16 accumulators; the default) or 12 (NABLA_GEMM_MR=12: 24 accumulators + 2 B vectors + 1 broadcast fill
-    /// the 32 zmm registers).
+    /// (A 12×32 tile, 24 accumulators, measured no faster on large products and wastes a third of a panel on 32 or 64 channels.)
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Kernel512(int kc, float* ap, float* b, int* off, float* c, int ldc, int mr, int nr, int mode, float beta)
-    {
-        if (MR == 8) Kernel512x8(kc, ap, b, off, c, ldc, mr, nr, mode, beta);
-        else Kernel512x12(kc, ap, b, off, c, ldc, mr, nr, mode, beta);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Kernel512x12(int kc, float* ap, float* b, int* off, float* c, int ldc, int mr, int nr, int mode, float beta)
-    {
-        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default, c90 = default, c91 = default, c100 = default, c101 = default, c110 = default, c111 = default;
-        for (int p = 0; p < kc; p++)
-        {
-            float* bp = b + off[p];
-            var b0 = Avx512F.LoadVector512(bp);
-            var b1 = Avx512F.LoadVector512(bp + 16);
-            var a0 = Vector512.Create(ap[0]);
-            c00 = Avx512F.FusedMultiplyAdd(a0, b0, c00); c01 = Avx512F.FusedMultiplyAdd(a0, b1, c01);
-            var a1 = Vector512.Create(ap[1]);
-            c10 = Avx512F.FusedMultiplyAdd(a1, b0, c10); c11 = Avx512F.FusedMultiplyAdd(a1, b1, c11);
-            var a2 = Vector512.Create(ap[2]);
-            c20 = Avx512F.FusedMultiplyAdd(a2, b0, c20); c21 = Avx512F.FusedMultiplyAdd(a2, b1, c21);
-            var a3 = Vector512.Create(ap[3]);
-            c30 = Avx512F.FusedMultiplyAdd(a3, b0, c30); c31 = Avx512F.FusedMultiplyAdd(a3, b1, c31);
-            var a4 = Vector512.Create(ap[4]);
-            c40 = Avx512F.FusedMultiplyAdd(a4, b0, c40); c41 = Avx512F.FusedMultiplyAdd(a4, b1, c41);
-            var a5 = Vector512.Create(ap[5]);
-            c50 = Avx512F.FusedMultiplyAdd(a5, b0, c50); c51 = Avx512F.FusedMultiplyAdd(a5, b1, c51);
-            var a6 = Vector512.Create(ap[6]);
-            c60 = Avx512F.FusedMultiplyAdd(a6, b0, c60); c61 = Avx512F.FusedMultiplyAdd(a6, b1, c61);
-            var a7 = Vector512.Create(ap[7]);
-            c70 = Avx512F.FusedMultiplyAdd(a7, b0, c70); c71 = Avx512F.FusedMultiplyAdd(a7, b1, c71);
-            var a8 = Vector512.Create(ap[8]);
-            c80 = Avx512F.FusedMultiplyAdd(a8, b0, c80); c81 = Avx512F.FusedMultiplyAdd(a8, b1, c81);
-            var a9 = Vector512.Create(ap[9]);
-            c90 = Avx512F.FusedMultiplyAdd(a9, b0, c90); c91 = Avx512F.FusedMultiplyAdd(a9, b1, c91);
-            var a10 = Vector512.Create(ap[10]);
-            c100 = Avx512F.FusedMultiplyAdd(a10, b0, c100); c101 = Avx512F.FusedMultiplyAdd(a10, b1, c101);
-            var a11 = Vector512.Create(ap[11]);
-            c110 = Avx512F.FusedMultiplyAdd(a11, b0, c110); c111 = Avx512F.FusedMultiplyAdd(a11, b1, c111);
-            ap += 12;
-        }
-        if (nr == 32)
-        {
-            // whole rows: vector stores for the first mr rows
-            var vb = Vector512.Create(beta);
-            Put512(c, c00, c01, mode, vb); if (mr == 1) return; c += ldc;
-            Put512(c, c10, c11, mode, vb); if (mr == 2) return; c += ldc;
-            Put512(c, c20, c21, mode, vb); if (mr == 3) return; c += ldc;
-            Put512(c, c30, c31, mode, vb); if (mr == 4) return; c += ldc;
-            Put512(c, c40, c41, mode, vb); if (mr == 5) return; c += ldc;
-            Put512(c, c50, c51, mode, vb); if (mr == 6) return; c += ldc;
-            Put512(c, c60, c61, mode, vb); if (mr == 7) return; c += ldc;
-            Put512(c, c70, c71, mode, vb); if (mr == 8) return; c += ldc;
-            Put512(c, c80, c81, mode, vb); if (mr == 9) return; c += ldc;
-            Put512(c, c90, c91, mode, vb); if (mr == 10) return; c += ldc;
-            Put512(c, c100, c101, mode, vb); if (mr == 11) return; c += ldc;
-            Put512(c, c110, c111, mode, vb);
-        }
-        else
-        {
-            float* t = stackalloc float[12 * 32];
-            Vector512.Store(c00, t + 0); Vector512.Store(c01, t + 16);
-            Vector512.Store(c10, t + 32); Vector512.Store(c11, t + 48);
-            Vector512.Store(c20, t + 64); Vector512.Store(c21, t + 80);
-            Vector512.Store(c30, t + 96); Vector512.Store(c31, t + 112);
-            Vector512.Store(c40, t + 128); Vector512.Store(c41, t + 144);
-            Vector512.Store(c50, t + 160); Vector512.Store(c51, t + 176);
-            Vector512.Store(c60, t + 192); Vector512.Store(c61, t + 208);
-            Vector512.Store(c70, t + 224); Vector512.Store(c71, t + 240);
-            Vector512.Store(c80, t + 256); Vector512.Store(c81, t + 272);
-            Vector512.Store(c90, t + 288); Vector512.Store(c91, t + 304);
-            Vector512.Store(c100, t + 320); Vector512.Store(c101, t + 336);
-            Vector512.Store(c110, t + 352); Vector512.Store(c111, t + 368);
-            PutPartial(t, c, ldc, mr, nr, mode, beta);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Kernel512x8(int kc, float* ap, float* b, int* off, float* c, int ldc, int mr, int nr, int mode, float beta)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default;

@@ -22,15 +22,7 @@ public static unsafe partial class Gemm
             {
                 // op(A)ᵢₚ = a[p·lda + i]: MR contiguous values per p
                 float* src = a + (long)p0 * lda + i;
-                if (mr == MR && MR == 12 && Vector256.IsHardwareAccelerated)
-                {
-                    for (int p = 0; p < kc; p++, src += lda, dst += MR)
-                    {
-                        Vector256.Store(Vector256.Load(src), dst);
-                        Vector128.Store(Vector128.Load(src + 8), dst + 8);
-                    }
-                }
-                else if (mr == MR && MR == 8 && Vector256.IsHardwareAccelerated)
+                if (mr == MR && MR == 8 && Vector256.IsHardwareAccelerated)
                 {
                     for (int p = 0; p < kc; p++, src += lda, dst += MR) Vector256.Store(Vector256.Load(src), dst);
                 }
@@ -60,16 +52,10 @@ public static unsafe partial class Gemm
                         // 8 columns at a time. MR = 6: transpose the rows (row 5 repeated as rows 6, 7) and store each
                         // column as 8 floats at stride MR; the 2 spare floats are overwritten by the next column
                         // (after the panel's last column they land in the buffer's slack or the next panel).
-                        // MR = 12: an 8×8 and a 4×8 transpose, exact stores.
+                        // MR = 8: an 8×8 transpose, exact stores.
                         if (MR == 6)
                             for (; p + 8 <= kc; p += 8, dst += 8 * MR)
                                 Transpose6x8(r0 + p, r0 + lda + p, r0 + 2L * lda + p, r0 + 3L * lda + p, r0 + 4L * lda + p, r0 + 5L * lda + p, dst);
-                        else if (MR == 12)
-                            for (; p + 8 <= kc; p += 8, dst += 8 * MR)
-                            {
-                                Transpose8x8(r0 + p, lda, dst, MR);
-                                Transpose4x8(r0 + 8L * lda + p, lda, dst + 8);
-                            }
                         else if (MR == 8)
                             for (; p + 8 <= kc; p += 8, dst += 8 * MR) Transpose8x8(r0 + p, lda, dst, MR);
                     }
@@ -160,23 +146,6 @@ public static unsafe partial class Gemm
         Avx.Store(dst + 5 * ds, Avx.Permute2x128(s1, s5, 0x31));
         Avx.Store(dst + 6 * ds, Avx.Permute2x128(s2, s6, 0x31));
         Avx.Store(dst + 7 * ds, Avx.Permute2x128(s3, s7, 0x31));
-    }
-
-    /// <summary>Reads a 4×8 tile (rows src + r·ld) and writes column q as 4 floats at dst + MR·q.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Transpose4x8(float* src, int ld, float* dst)
-    {
-        var r0 = Avx.LoadVector256(src); var r1 = Avx.LoadVector256(src + ld);
-        var r2 = Avx.LoadVector256(src + 2L * ld); var r3 = Avx.LoadVector256(src + 3L * ld);
-        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
-        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
-        // sK holds column K (lanes 0..3) and column K + 4 (lanes 4..7)
-        var s0 = Avx.Shuffle(t0, t2, 0x44); var s1 = Avx.Shuffle(t0, t2, 0xEE);
-        var s2 = Avx.Shuffle(t1, t3, 0x44); var s3 = Avx.Shuffle(t1, t3, 0xEE);
-        Sse.Store(dst, s0.GetLower()); Sse.Store(dst + MR, s1.GetLower());
-        Sse.Store(dst + 2 * MR, s2.GetLower()); Sse.Store(dst + 3 * MR, s3.GetLower());
-        Sse.Store(dst + 4 * MR, s0.GetUpper()); Sse.Store(dst + 5 * MR, s1.GetUpper());
-        Sse.Store(dst + 6 * MR, s2.GetUpper()); Sse.Store(dst + 7 * MR, s3.GetUpper());
     }
 
     /// <summary>Transposes 8 columns of 6 rows; column q goes to dst + MR·q as 8 floats (the last 2 are spare).</summary>
