@@ -106,9 +106,9 @@ public static class FashionMnist
         var labels = Idx.Read(labelsPath);
         var ishape = images.Shape;
         if (images.DataType != IdxDataType.UInt8 || ishape.Length != 3)
-            throw new IdxFormatException(imagesPath, "dimensions", $"expected u8 images [N, H, W], found {images.DataType} {Shape.Format(ishape)}");
+            throw new IdxFormatException(imagesPath, "dimensions", $"expected u8 images [N, H, W], found {images.DataType} {ShapeMath.Format(ishape)}");
         if (labels.Shape.Length != 1 || labels.DataType != IdxDataType.UInt8)
-            throw new IdxFormatException(labelsPath, "dimensions", $"expected u8 labels [N], found {labels.DataType} {Shape.Format(labels.Shape)}");
+            throw new IdxFormatException(labelsPath, "dimensions", $"expected u8 labels [N], found {labels.DataType} {ShapeMath.Format(labels.Shape)}");
         int n = ishape[0];
         if (labels.Count != n)
             throw new IdxFormatException(labelsPath, "dimensions", $"{labels.Count} labels for the {n} images of '{imagesPath}'");

@@ -164,26 +164,26 @@ public static class Idx
             if (d > int.MaxValue) throw new IdxFormatException(source, "dimensions", $"dimension {i} = {d} is too large");
             shape[i] = (int)d;
             count *= d;
-            if (count > Array.MaxLength) throw new IdxFormatException(source, "dimensions", $"dimensions {Nabla.Shape.Format(shape.AsSpan(0, i + 1))} hold more elements than an array can");
+            if (count > Array.MaxLength) throw new IdxFormatException(source, "dimensions", $"dimensions {ShapeMath.Format(shape.AsSpan(0, i + 1))} hold more elements than an array can");
         }
         long bytes = count * ElementSize(type);
         if (bytes > Array.MaxLength) throw new IdxFormatException(source, "dimensions", $"{count} {type} elements need {bytes} bytes, more than an array holds");
         long total = 4 + 4L * rank + bytes;
         if (rawLength is long raw && raw != total)
-            throw new IdxFormatException(source, "dimensions", $"dimensions {Nabla.Shape.Format(shape)} of {type} need {total} bytes but the file has {raw}");
+            throw new IdxFormatException(source, "dimensions", $"dimensions {ShapeMath.Format(shape)} of {type} need {total} bytes but the file has {raw}");
         if (gzipSize is uint isize)
         {
             if ((uint)total != isize)
-                throw new IdxFormatException(source, "dimensions", $"dimensions {Nabla.Shape.Format(shape)} of {type} need {total} bytes but the gzip trailer declares {isize}");
+                throw new IdxFormatException(source, "dimensions", $"dimensions {ShapeMath.Format(shape)} of {type} need {total} bytes but the gzip trailer declares {isize}");
             if (total > fileLength * MaxDeflateRatio)
-                throw new IdxFormatException(source, "dimensions", $"dimensions {Nabla.Shape.Format(shape)} need {total} bytes, more than {fileLength} compressed bytes can hold");
+                throw new IdxFormatException(source, "dimensions", $"dimensions {ShapeMath.Format(shape)} need {total} bytes, more than {fileLength} compressed bytes can hold");
         }
 
         var payload = new byte[bytes];
         if (!TryFill(s, payload))
-            throw new IdxFormatException(source, "payload", $"the data end before the {bytes} bytes that dimensions {Nabla.Shape.Format(shape)} of {type} need");
+            throw new IdxFormatException(source, "payload", $"the data end before the {bytes} bytes that dimensions {ShapeMath.Format(shape)} of {type} need");
         if (s.ReadByte() >= 0)
-            throw new IdxFormatException(source, "payload", $"the file holds more data than dimensions {Nabla.Shape.Format(shape)} of {type} declare");
+            throw new IdxFormatException(source, "payload", $"the file holds more data than dimensions {ShapeMath.Format(shape)} of {type} declare");
         return new IdxArray(type, shape, (int)count, payload);
     }
 
@@ -194,8 +194,8 @@ public static class Idx
     {
         ArgumentNullException.ThrowIfNull(shape);
         if (shape.Length == 0 || shape.Length > MaxRank) throw new ArgumentException($"Idx.WriteUInt8: rank {shape.Length} is not in 1..{MaxRank}", nameof(shape));
-        if (Nabla.Shape.Size(shape) != values.Length)
-            throw new ArgumentException($"Idx.WriteUInt8: {values.Length} values cannot have shape {Nabla.Shape.Format(shape)}", nameof(shape));
+        if (ShapeMath.Size(shape) != values.Length)
+            throw new ArgumentException($"Idx.WriteUInt8: {values.Length} values cannot have shape {ShapeMath.Format(shape)}", nameof(shape));
         var image = new byte[4 + 4 * shape.Length + values.Length];
         image[2] = (byte)IdxDataType.UInt8;
         image[3] = (byte)shape.Length;

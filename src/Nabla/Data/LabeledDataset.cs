@@ -12,7 +12,7 @@ public sealed class LabeledDataset
         ArgumentNullException.ThrowIfNull(labels);
         if (inputs.Rank == 0) throw new ArgumentException("LabeledDataset: inputs must have a leading sample dimension", nameof(inputs));
         if (inputs.shape[0] != labels.Length)
-            throw new ArgumentException($"LabeledDataset: inputs of shape {Shape.Format(inputs.shape)} hold {inputs.shape[0]} samples but there are {labels.Length} labels", nameof(labels));
+            throw new ArgumentException($"LabeledDataset: inputs of shape {ShapeMath.Format(inputs.shape)} hold {inputs.shape[0]} samples but there are {labels.Length} labels", nameof(labels));
         Inputs = inputs;
         Labels = labels;
     }
@@ -26,7 +26,7 @@ public sealed class LabeledDataset
     /// <summary>Shape of one sample (the inputs' shape without the leading N).</summary>
     public int[] SampleShape => Inputs.shape[1..];
     /// <summary>Floats per sample.</summary>
-    public int SampleSize => Count == 0 ? Shape.Size(SampleShape) : Inputs.Size / Count;
+    public int SampleSize => Count == 0 ? ShapeMath.Size(SampleShape) : Inputs.Size / Count;
 
     /// <summary>A copy of samples [start, start + count).</summary>
     public LabeledDataset Slice(int start, int count)

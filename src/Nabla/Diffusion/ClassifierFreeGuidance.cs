@@ -20,7 +20,7 @@ public static class ClassifierFreeGuidance
             if (labels == null) return model(x, t, null);
             int b = x.Dim(0);
             if (labels.Rank != 1 || labels.Size != b || t.Rank != 1 || t.Size != b)
-                throw new ArgumentException($"ClassifierFreeGuidance: x {Shape.Format(x.Shape)} needs t and labels of shape [{b}], got {Shape.Format(t.Shape)} and {Shape.Format(labels.Shape)}");
+                throw new ArgumentException($"ClassifierFreeGuidance: x {ShapeMath.Format(x.Shape)} needs t and labels of shape [{b}], got {ShapeMath.Format(t.Shape)} and {ShapeMath.Format(labels.Shape)}");
             var none = Tensor.Full(nullLabel, b);
             var eps = model(Tensor.Concat(new[] { x, x }), Tensor.Concat(new[] { t, t }), Tensor.Concat(new[] { labels, none }));
             var parts = eps.Split(new[] { b, b });
@@ -31,8 +31,8 @@ public static class ClassifierFreeGuidance
     /// <summary>ε̂ = (1 + w)·ε_cond − w·ε_uncond.</summary>
     public static Tensor Combine(Tensor condEps, Tensor uncondEps, float scale)
     {
-        if (!Shape.Equal(condEps.shape, uncondEps.shape))
-            throw new ArgumentException($"ClassifierFreeGuidance.Combine: shapes {Shape.Format(condEps.Shape)} and {Shape.Format(uncondEps.Shape)} differ");
+        if (!ShapeMath.Equal(condEps.shape, uncondEps.shape))
+            throw new ArgumentException($"ClassifierFreeGuidance.Combine: shapes {ShapeMath.Format(condEps.Shape)} and {ShapeMath.Format(uncondEps.Shape)} differ");
         var o = TensorScope.Uninit(condEps.Size);
         float a = 1 + scale, c = scale;
         var ce = condEps.data; var ue = uncondEps.data;

@@ -12,7 +12,7 @@ public static class DdpmLoss
     public static Tensor Compute(NoiseSchedule schedule, NoisePredictor model, Tensor x0, Tensor? labels, Generator gen)
     {
         ArgumentNullException.ThrowIfNull(schedule); ArgumentNullException.ThrowIfNull(x0); ArgumentNullException.ThrowIfNull(gen);
-        if (x0.Rank < 2) throw new ArgumentException($"DdpmLoss: x0 of shape {Shape.Format(x0.Shape)} needs a batch dimension and data dimensions");
+        if (x0.Rank < 2) throw new ArgumentException($"DdpmLoss: x0 of shape {ShapeMath.Format(x0.Shape)} needs a batch dimension and data dimensions");
         var t = new int[x0.Dim(0)];
         gen.FillInt(t, 0, schedule.T);
         var noise = Tensor.RandnTemp(gen, x0.Shape);
@@ -24,13 +24,13 @@ public static class DdpmLoss
     {
         ArgumentNullException.ThrowIfNull(schedule); ArgumentNullException.ThrowIfNull(model);
         if (labels != null && (labels.Rank != 1 || labels.Size != x0.Dim(0)))
-            throw new ArgumentException($"DdpmLoss: labels {Shape.Format(labels.Shape)} must have shape [{x0.Dim(0)}]");
+            throw new ArgumentException($"DdpmLoss: labels {ShapeMath.Format(labels.Shape)} must have shape [{x0.Dim(0)}]");
         var xt = schedule.QSample(x0, t, noise);
         var tt = new float[t.Length];
         for (int i = 0; i < t.Length; i++) tt[i] = t[i];
         var epsHat = model(xt, new Tensor(tt, t.Length), labels);
-        if (!Shape.Equal(epsHat.shape, noise.shape))
-            throw new ArgumentException($"DdpmLoss: the model returned {Shape.Format(epsHat.Shape)} for input {Shape.Format(xt.Shape)}; ε-prediction needs the same shape");
+        if (!ShapeMath.Equal(epsHat.shape, noise.shape))
+            throw new ArgumentException($"DdpmLoss: the model returned {ShapeMath.Format(epsHat.Shape)} for input {ShapeMath.Format(xt.Shape)}; ε-prediction needs the same shape");
         return Functional.MseLoss(epsHat, noise);
     }
 }

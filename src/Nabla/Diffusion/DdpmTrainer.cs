@@ -60,7 +60,7 @@ public sealed class DdpmTrainer
         ArgumentNullException.ThrowIfNull(config); ArgumentNullException.ThrowIfNull(options); ArgumentNullException.ThrowIfNull(images);
         config.Validate(); options.Validate();
         if (images.Rank != 4 || images.Dim(1) != config.InChannels || images.Dim(2) != config.ImageSize || images.Dim(3) != config.ImageSize || images.Dim(0) == 0)
-            throw new ArgumentException($"DdpmTrainer: images {Shape.Format(images.Shape)} must be [N ≥ 1, {config.InChannels}, {config.ImageSize}, {config.ImageSize}]");
+            throw new ArgumentException($"DdpmTrainer: images {ShapeMath.Format(images.Shape)} must be [N ≥ 1, {config.InChannels}, {config.ImageSize}, {config.ImageSize}]");
         if (config.NumClasses > 0)
         {
             if (labels == null) throw new ArgumentException("DdpmTrainer: a class-conditional network needs labels");

@@ -12,7 +12,7 @@ public static class FrechetDistance
     public static (double[] Mean, double[,] Covariance) Statistics(Tensor features)
     {
         ArgumentNullException.ThrowIfNull(features);
-        if (features.Rank != 2 || features.Dim(0) < 2) throw new ArgumentException($"FrechetDistance: features {Shape.Format(features.Shape)} must be [N ≥ 2, D]");
+        if (features.Rank != 2 || features.Dim(0) < 2) throw new ArgumentException($"FrechetDistance: features {ShapeMath.Format(features.Shape)} must be [N ≥ 2, D]");
         int n = features.Dim(0), d = features.Dim(1);
         var x = features.Data;
         var mean = new double[d];
@@ -33,7 +33,7 @@ public static class FrechetDistance
     public static double Compute(Tensor a, Tensor b)
     {
         if (a.Rank != 2 || b.Rank != 2 || a.Dim(1) != b.Dim(1))
-            throw new ArgumentException($"FrechetDistance: feature sets {Shape.Format(a.Shape)} and {Shape.Format(b.Shape)} must be [N, D] with the same D");
+            throw new ArgumentException($"FrechetDistance: feature sets {ShapeMath.Format(a.Shape)} and {ShapeMath.Format(b.Shape)} must be [N, D] with the same D");
         var (m1, c1) = Statistics(a); var (m2, c2) = Statistics(b);
         return Compute(m1, c1, m2, c2);
     }

@@ -121,14 +121,14 @@ public sealed class NoiseSchedule
     {
         ArgumentNullException.ThrowIfNull(x); ArgumentNullException.ThrowIfNull(t);
         if (x.Rank < 1 || x.Dim(0) != t.Length)
-            throw new ArgumentException($"{op}: {name} of shape {Shape.Format(x.Shape)} needs a batch dimension of {t.Length} (one timestep per sample)");
+            throw new ArgumentException($"{op}: {name} of shape {ShapeMath.Format(x.Shape)} needs a batch dimension of {t.Length} (one timestep per sample)");
         foreach (var s in t) CheckStep(s, op);
     }
 
     static void CheckSame(Tensor a, Tensor b, string op, string na, string nb)
     {
-        if (!Shape.Equal(a.shape, b.shape))
-            throw new ArgumentException($"{op}: {na} {Shape.Format(a.Shape)} and {nb} {Shape.Format(b.Shape)} must have the same shape");
+        if (!ShapeMath.Equal(a.shape, b.shape))
+            throw new ArgumentException($"{op}: {na} {ShapeMath.Format(a.Shape)} and {nb} {ShapeMath.Format(b.Shape)} must have the same shape");
     }
 
     /// <summary>out[i] = p_i·a[i] + q_i·b[i] per sample with (p_i, q_i) = coef(t_i) (no gradient: every use is on data or under no-grad).</summary>

@@ -27,7 +27,7 @@ public sealed class WeightEma
         ArgumentNullException.ThrowIfNull(model); ArgumentNullException.ThrowIfNull(shadow);
         if (!(maxDecay >= 0 && maxDecay < 1)) throw new ArgumentOutOfRangeException(nameof(maxDecay), $"WeightEma: maxDecay must be in [0, 1), got {maxDecay}");
         var a = model.NamedParameters().ToList(); var b = shadow.NamedParameters().ToList();
-        if (a.Count != b.Count || a.Zip(b).Any(p => p.First.Key != p.Second.Key || !Shape.Equal(p.First.Value.shape, p.Second.Value.shape)))
+        if (a.Count != b.Count || a.Zip(b).Any(p => p.First.Key != p.Second.Key || !ShapeMath.Equal(p.First.Value.shape, p.Second.Value.shape)))
             throw new ArgumentException("WeightEma: the shadow model's parameters differ from the model's (names or shapes)");
         source = a.Select(p => p.Value).ToArray();
         this.shadow = b.Select(p => p.Value).ToArray();

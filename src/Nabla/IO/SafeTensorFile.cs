@@ -218,7 +218,7 @@ public sealed class SafeTensorFile
         try { bytes = checked(count * (ulong)SafeTensorDtypes.Size(dtype)); }
         catch (OverflowException) { throw Error(source, where + ".shape", "the byte size overflows 64 bits"); }
         if (bytes != end - begin)
-            throw Error(source, where, $"shape {Nabla.Shape.Format(shape)} of {code} needs {bytes} bytes but data_offsets [{begin}, {end}] span {end - begin}");
+            throw Error(source, where, $"shape {ShapeMath.Format(shape)} of {code} needs {bytes} bytes but data_offsets [{begin}, {end}] span {end - begin}");
         if (count > (ulong)Array.MaxLength) throw Error(source, where + ".shape", $"{count} elements are more than a tensor holds");
         return new Entry(name, dtype, shape, (int)count, (long)begin, (long)end);
     }

@@ -37,10 +37,10 @@ public sealed class SafeTensorWriter
         long n = 1;
         foreach (int d in shape)
         {
-            if (d < 0) throw new ArgumentException($"SafeTensorWriter: tensor '{name}' has a negative dimension in shape {Shape.Format(shape)}", nameof(shape));
+            if (d < 0) throw new ArgumentException($"SafeTensorWriter: tensor '{name}' has a negative dimension in shape {ShapeMath.Format(shape)}", nameof(shape));
             n *= d;
         }
-        if (n != length) throw new ArgumentException($"SafeTensorWriter: tensor '{name}' has {length} values but shape {Shape.Format(shape)} needs {n}", nameof(shape));
+        if (n != length) throw new ArgumentException($"SafeTensorWriter: tensor '{name}' has {length} values but shape {ShapeMath.Format(shape)} needs {n}", nameof(shape));
         return (int[])shape.Clone();
     }
 

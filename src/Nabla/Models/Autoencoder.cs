@@ -49,7 +49,7 @@ public sealed class Autoencoder : Module
     public Tensor Encode(Tensor x)
     {
         if (x.Rank == 0 || x.Size != x.Dim(0) * 784)
-            throw new ArgumentException($"Autoencoder.Encode: input of shape {Shape.Format(x.Shape)} must hold 784 (28×28) values per image");
+            throw new ArgumentException($"Autoencoder.Encode: input of shape {ShapeMath.Format(x.Shape)} must hold 784 (28×28) values per image");
         return encoder.Forward(Architecture == "conv" ? x.Reshape(x.Dim(0), 1, 28, 28) : x.Reshape(x.Dim(0), 784));
     }
 
@@ -126,7 +126,7 @@ public sealed class Unflatten : Module
     public Unflatten(params int[] shape)
     {
         if (shape.Length == 0 || Array.Exists(shape, d => d <= 0))
-            throw new ArgumentException($"Unflatten: the shape must be non-empty with positive sizes, got {Shape.Format(shape)}");
+            throw new ArgumentException($"Unflatten: the shape must be non-empty with positive sizes, got {ShapeMath.Format(shape)}");
         this.shape = (int[])shape.Clone();
     }
 
@@ -135,7 +135,7 @@ public sealed class Unflatten : Module
         int size = 1;
         foreach (int d in shape) size *= d;
         if (x.Rank != 2 || x.Dim(1) != size)
-            throw new ArgumentException($"Unflatten({string.Join(", ", shape)}): input of shape {Shape.Format(x.Shape)} must be [N, {size}]");
+            throw new ArgumentException($"Unflatten({string.Join(", ", shape)}): input of shape {ShapeMath.Format(x.Shape)} must be [N, {size}]");
         var s = new int[shape.Length + 1];
         s[0] = x.Dim(0);
         shape.CopyTo(s, 1);

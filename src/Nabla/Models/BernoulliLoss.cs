@@ -26,9 +26,9 @@ public static class BernoulliLoss
         ArgumentNullException.ThrowIfNull(logits);
         ArgumentNullException.ThrowIfNull(target);
         if (!logits.Shape.AsSpan().SequenceEqual(target.Shape))
-            throw new ArgumentException($"BernoulliLoss: logits of shape {Shape.Format(logits.Shape)} and target of shape {Shape.Format(target.Shape)} must match");
+            throw new ArgumentException($"BernoulliLoss: logits of shape {ShapeMath.Format(logits.Shape)} and target of shape {ShapeMath.Format(target.Shape)} must match");
         if (logits.Rank == 0 || logits.Dim(0) == 0)
-            throw new ArgumentException($"BernoulliLoss: logits of shape {Shape.Format(logits.Shape)} need a non-empty batch dimension");
+            throw new ArgumentException($"BernoulliLoss: logits of shape {ShapeMath.Format(logits.Shape)} need a non-empty batch dimension");
         if (target.TracksGrad)
             throw new ArgumentException("BernoulliLoss: the target must not require a gradient (use Functional.BinaryCrossEntropyWithLogits)");
         int n = logits.Dim(0);

@@ -75,7 +75,7 @@ public static class Classifier
     public static int CountCorrect(Tensor logits, ReadOnlySpan<int> labels)
     {
         if (logits.Rank != 2 || logits.Dim(0) != labels.Length)
-            throw new ArgumentException($"CountCorrect: logits of shape {Shape.Format(logits.Shape)} must be [N, C] with N = {labels.Length} labels");
+            throw new ArgumentException($"CountCorrect: logits of shape {ShapeMath.Format(logits.Shape)} must be [N, C] with N = {labels.Length} labels");
         int n = logits.Dim(0), c = logits.Dim(1), correct = 0;
         var d = logits.Data;
         for (int i = 0; i < n; i++)
@@ -107,7 +107,7 @@ public static class Classifier
                 if (all == null)
                 {
                     shape = y.Shape; shape[0] = n;
-                    all = new float[Shape.Size(shape)];
+                    all = new float[ShapeMath.Size(shape)];
                 }
                 y.Data.CopyTo(all.AsSpan(i * (y.Size / Math.Max(1, y.Dim(0)))));
             }

@@ -27,7 +27,7 @@ public sealed class FashionClassifier : Module
     public Tensor Features(Tensor x)
     {
         if (x.Rank != 4 || x.Dim(1) != 1 || x.Dim(2) != 28 || x.Dim(3) != 28)
-            throw new ArgumentException($"FashionClassifier: input {Shape.Format(x.Shape)} must be [B, 1, 28, 28]");
+            throw new ArgumentException($"FashionClassifier: input {ShapeMath.Format(x.Shape)} must be [B, 1, 28, 28]");
         var h = Functional.MaxPool2d(conv1.Forward(x).Relu(), 2);
         h = Functional.MaxPool2d(conv2.Forward(h).Relu(), 2);
         return fc1.Forward(h.Reshape(x.Dim(0), 32 * 7 * 7)).Relu();
@@ -60,7 +60,7 @@ public sealed class FashionClassifier : Module
     /// <param name="progress">Called with (step, total steps, loss).</param>
     public static FashionClassifier Train(Tensor images, int[] labels, int epochs, Generator gen, CancellationToken ct = default, Action<int, int, float>? progress = null)
     {
-        if (images.Rank != 4 || images.Dim(0) != labels.Length) throw new ArgumentException($"FashionClassifier.Train: {labels.Length} labels for images {Shape.Format(images.Shape)}");
+        if (images.Rank != 4 || images.Dim(0) != labels.Length) throw new ArgumentException($"FashionClassifier.Train: {labels.Length} labels for images {ShapeMath.Format(images.Shape)}");
         var model = new FashionClassifier(10, gen.Fork(1));
         var opt = new Adam(model.Parameters(), lr: 1e-3);
         int n = labels.Length, batch = 128, per = images.Size / n, stepsPerEpoch = (n + batch - 1) / batch, step = 0;

@@ -33,7 +33,7 @@ public sealed class ResBlock : Module
     public Tensor Forward(Tensor x, Tensor tembSilu)
     {
         if (x.Rank != 4 || x.Dim(1) != InChannels)
-            throw new ArgumentException($"ResBlock({InChannels}→{OutChannels}): input {Shape.Format(x.Shape)} must be [B, {InChannels}, H, W]");
+            throw new ArgumentException($"ResBlock({InChannels}→{OutChannels}): input {ShapeMath.Format(x.Shape)} must be [B, {InChannels}, H, W]");
         var h = Conv1.Forward(UNetOps.NormSilu(Norm1, x));
         var tp = TembProj.Forward(tembSilu);
         h = h + tp.Reshape(tp.Dim(0), OutChannels, 1, 1);

@@ -26,7 +26,7 @@ public sealed class SelfAttention2d : Module
 
     public override Tensor Forward(Tensor x)
     {
-        if (x.Rank != 4 || x.Dim(1) != Channels) throw new ArgumentException($"SelfAttention2d({Channels}): input {Shape.Format(x.Shape)} must be [B, {Channels}, H, W]");
+        if (x.Rank != 4 || x.Dim(1) != Channels) throw new ArgumentException($"SelfAttention2d({Channels}): input {ShapeMath.Format(x.Shape)} must be [B, {Channels}, H, W]");
         int b = x.Dim(0), h = x.Dim(2), w = x.Dim(3), l = h * w, d = Channels / Heads;
         var qkv = Qkv.Forward(Norm.Forward(x)).Reshape(b, 3, Heads, d, l);
         var parts = qkv.Split(new[] { 1, 1, 1 }, 1);

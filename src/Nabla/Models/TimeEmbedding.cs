@@ -28,7 +28,7 @@ public sealed class TimeEmbedding : Module
     /// </summary>
     public static Tensor Sinusoidal(Tensor t, int dim)
     {
-        if (t.Rank != 1) throw new ArgumentException($"TimeEmbedding.Sinusoidal: t must be 1-D [B], got {Shape.Format(t.Shape)}");
+        if (t.Rank != 1) throw new ArgumentException($"TimeEmbedding.Sinusoidal: t must be 1-D [B], got {ShapeMath.Format(t.Shape)}");
         if (dim <= 0 || dim % 2 != 0) throw new ArgumentException($"TimeEmbedding.Sinusoidal: dim must be positive and even, got {dim}");
         int half = dim / 2, b = t.Size;
         var freqs = new float[half];

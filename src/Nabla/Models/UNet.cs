@@ -74,14 +74,14 @@ public sealed class UNet : Module
         ArgumentNullException.ThrowIfNull(x); ArgumentNullException.ThrowIfNull(t);
         int s = Config.ImageSize;
         if (x.Rank != 4 || x.Dim(1) != Config.InChannels || x.Dim(2) % (1 << Config.Levels) != 0 || x.Dim(3) % (1 << Config.Levels) != 0)
-            throw new ArgumentException($"UNet: x {Shape.Format(x.Shape)} must be [B, {Config.InChannels}, H, W] with H and W divisible by {1 << Config.Levels} (trained at {s}×{s})");
+            throw new ArgumentException($"UNet: x {ShapeMath.Format(x.Shape)} must be [B, {Config.InChannels}, H, W] with H and W divisible by {1 << Config.Levels} (trained at {s}×{s})");
         int b = x.Dim(0);
-        if (t.Rank != 1 || t.Size != b) throw new ArgumentException($"UNet: t {Shape.Format(t.Shape)} must be [{b}] (one timestep per sample)");
+        if (t.Rank != 1 || t.Size != b) throw new ArgumentException($"UNet: t {ShapeMath.Format(t.Shape)} must be [{b}] (one timestep per sample)");
         var temb = TimeMlp.Forward(t);
         if (LabelEmb != null)
         {
             labels ??= Tensor.Full(Config.NullLabel, b);
-            if (labels.Rank != 1 || labels.Size != b) throw new ArgumentException($"UNet: labels {Shape.Format(labels.Shape)} must be [{b}]");
+            if (labels.Rank != 1 || labels.Size != b) throw new ArgumentException($"UNet: labels {ShapeMath.Format(labels.Shape)} must be [{b}]");
             foreach (var v in labels.Data)
                 if (v < 0 || v > Config.NumClasses || v != MathF.Floor(v))
                     throw new ArgumentException($"UNet: label {v} is not a class index in 0..{Config.NumClasses} ({Config.NumClasses} = no label)");

@@ -68,7 +68,7 @@ public sealed class UNetUpLevel : Module
     {
         var up = Mode == UpsampleMode.TransposedConv ? UpConv.Forward(x) : UpConv.Forward(Functional.Interpolate(x, 2.0));
         if (up.Dim(2) != skip.Dim(2) || up.Dim(3) != skip.Dim(3))
-            throw new ArgumentException($"UNet up level: upsampled {Shape.Format(up.Shape)} does not match skip {Shape.Format(skip.Shape)}");
+            throw new ArgumentException($"UNet up level: upsampled {ShapeMath.Format(up.Shape)} does not match skip {ShapeMath.Format(skip.Shape)}");
         var h = Res.Forward(Tensor.Concat(new[] { up, skip }, 1), tembSilu);
         if (More != null) foreach (var m in More) h = ((ResBlock)m).Forward(h, tembSilu);
         return Attn != null ? Attn.Forward(h) : h;

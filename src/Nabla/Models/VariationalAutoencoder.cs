@@ -54,7 +54,7 @@ public abstract class VariationalAutoencoder : Module
     public static Tensor Reparameterize(Tensor mu, Tensor logVar, Tensor eps)
     {
         if (!mu.Shape.AsSpan().SequenceEqual(logVar.Shape) || !mu.Shape.AsSpan().SequenceEqual(eps.Shape))
-            throw new ArgumentException($"Reparameterize: mu {Shape.Format(mu.Shape)}, logvar {Shape.Format(logVar.Shape)} and eps {Shape.Format(eps.Shape)} must have the same shape");
+            throw new ArgumentException($"Reparameterize: mu {ShapeMath.Format(mu.Shape)}, logvar {ShapeMath.Format(logVar.Shape)} and eps {ShapeMath.Format(eps.Shape)} must have the same shape");
         return mu + (logVar * 0.5f).Exp() * eps;
     }
 
@@ -201,7 +201,7 @@ public sealed class MlpVae : VariationalAutoencoder
     public override (Tensor Mu, Tensor LogVar) Encode(Tensor x)
     {
         if (x.Rank == 0 || x.Size != x.Dim(0) * inputDim)
-            throw new ArgumentException($"MlpVae.Encode: input of shape {Shape.Format(x.Shape)} must hold {inputDim} values per sample");
+            throw new ArgumentException($"MlpVae.Encode: input of shape {ShapeMath.Format(x.Shape)} must hold {inputDim} values per sample");
         var h = enc.Forward(x.Reshape(x.Dim(0), inputDim)).Relu();
         return (mu.Forward(h), logvar.Forward(h));
     }

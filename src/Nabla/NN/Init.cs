@@ -54,7 +54,7 @@ public static class Init
     /// <summary>(fan_in, fan_out) of a weight of rank ≥ 2: [out, in, k…] → (in·Πk, out·Πk).</summary>
     public static (int FanIn, int FanOut) CalculateFanInAndFanOut(Tensor t)
     {
-        if (t.Rank < 2) throw new ArgumentException($"Init: fan in and fan out need a tensor of at least 2 dimensions, got shape {Shape.Format(t.Shape)}");
+        if (t.Rank < 2) throw new ArgumentException($"Init: fan in and fan out need a tensor of at least 2 dimensions, got shape {ShapeMath.Format(t.Shape)}");
         int recept = 1;
         for (int i = 2; i < t.Rank; i++) recept *= t.Dim(i);
         return (t.Dim(1) * recept, t.Dim(0) * recept);

@@ -128,7 +128,7 @@ public abstract class Module
         {
             if (!state.TryGetValue(k, out var src)) continue;
             if (!src.shape.AsSpan().SequenceEqual(t.shape))
-                throw new InvalidDataException($"LoadStateDict({GetType().Name}): '{k}' has shape {Shape.Format(src.shape)} in the state dict but {Shape.Format(t.shape)} in the model");
+                throw new InvalidDataException($"LoadStateDict({GetType().Name}): '{k}' has shape {ShapeMath.Format(src.shape)} in the state dict but {ShapeMath.Format(t.shape)} in the model");
             src.data.AsSpan().CopyTo(t.data);
         }
     }

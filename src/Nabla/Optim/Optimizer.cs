@@ -26,7 +26,7 @@ public abstract class Optimizer
             g.Momentum ??= momentum;
             foreach (var p in g.Parameters)
             {
-                if (!seen.Add(p)) throw new ArgumentException($"{GetType().Name}: a parameter of shape {Shape.Format(p.Shape)} appears in more than one group");
+                if (!seen.Add(p)) throw new ArgumentException($"{GetType().Name}: a parameter of shape {ShapeMath.Format(p.Shape)} appears in more than one group");
                 flat.Add(p);
             }
         }
@@ -106,7 +106,7 @@ public abstract class Optimizer
                 var p = flat[i];
                 bool scalarState = parts[2] == "step";
                 if (!scalarState && !t.Shape.AsSpan().SequenceEqual(p.Shape))
-                    throw new InvalidDataException($"{GetType().Name}.LoadStateDict: '{key}' has shape {Shape.Format(t.Shape)} but parameter {i} has shape {Shape.Format(p.Shape)}");
+                    throw new InvalidDataException($"{GetType().Name}.LoadStateDict: '{key}' has shape {ShapeMath.Format(t.Shape)} but parameter {i} has shape {ShapeMath.Format(p.Shape)}");
                 if (!newState.TryGetValue(p, out var s)) newState[p] = s = new Dictionary<string, Tensor>();
                 s[parts[2]] = Tensor.FromArray(t.ToArray(), t.Shape);
             }
@@ -139,7 +139,7 @@ public abstract class Optimizer
 
     static double Unpack(Tensor t, string key)
     {
-        if (t.Size != 2) throw new InvalidDataException($"Optimizer.LoadStateDict: '{key}' must hold 2 values (hi, lo), got shape {Shape.Format(t.Shape)}");
+        if (t.Size != 2) throw new InvalidDataException($"Optimizer.LoadStateDict: '{key}' must hold 2 values (hi, lo), got shape {ShapeMath.Format(t.Shape)}");
         return (double)t.Data[0] + t.Data[1];
     }
 }

@@ -85,7 +85,7 @@ public sealed partial class Tensor
         foreach (var t in inputs)
         {
             if (t.node is { Released: true })
-                throw new InvalidOperationException($"{op}: an input of shape {Nabla.Shape.Format(t.shape)} comes from a graph that was already released by Backward(); recompute it or Detach() it");
+                throw new InvalidOperationException($"{op}: an input of shape {ShapeMath.Format(t.shape)} comes from a graph that was already released by Backward(); recompute it or Detach() it");
             any |= t.TracksGrad;
         }
         return any;
@@ -160,9 +160,9 @@ public sealed partial class Tensor
     public void Backward(Tensor? gradient = null)
     {
         if (gradient == null && data.Length != 1)
-            throw new InvalidOperationException($"Backward: output of shape {Nabla.Shape.Format(shape)} is not a scalar; pass the upstream gradient");
+            throw new InvalidOperationException($"Backward: output of shape {ShapeMath.Format(shape)} is not a scalar; pass the upstream gradient");
         if (gradient != null && !gradient.shape.AsSpan().SequenceEqual(shape))
-            throw new ArgumentException($"Backward: gradient of shape {Nabla.Shape.Format(gradient.shape)} does not match output shape {Nabla.Shape.Format(shape)}");
+            throw new ArgumentException($"Backward: gradient of shape {ShapeMath.Format(gradient.shape)} does not match output shape {ShapeMath.Format(shape)}");
         if (node is { Released: true })
             throw new InvalidOperationException("Backward: this graph was already released by an earlier Backward(); recompute the forward pass");
         if (!TracksGrad)
@@ -202,7 +202,7 @@ public sealed partial class Tensor
                 stack.Push((t, next + 1));
                 var c = inputs[next];
                 if (c.node is { Released: true })
-                    throw new InvalidOperationException($"Backward: {t.node.Op} (output {Nabla.Shape.Format(t.shape)}) has an input of shape {Nabla.Shape.Format(c.shape)} from {c.node.Op}, whose graph was already released by an earlier Backward(); recompute the forward pass");
+                    throw new InvalidOperationException($"Backward: {t.node.Op} (output {ShapeMath.Format(t.shape)}) has an input of shape {ShapeMath.Format(c.shape)} from {c.node.Op}, whose graph was already released by an earlier Backward(); recompute the forward pass");
                 if (c.node != null && visited.Add(c)) stack.Push((c, 0));
             }
             else order.Add(t);
@@ -220,7 +220,7 @@ public sealed partial class Tensor
     public static void Observe(Tensor t, Tensor sink)
     {
         if (t.node == null) throw new InvalidOperationException("Observe: the tensor has no recorded op (it is a leaf or was computed without gradients)");
-        if (!sink.shape.AsSpan().SequenceEqual(t.shape)) throw new ArgumentException($"Observe: sink shape {Nabla.Shape.Format(sink.shape)} differs from {Nabla.Shape.Format(t.shape)}");
+        if (!sink.shape.AsSpan().SequenceEqual(t.shape)) throw new ArgumentException($"Observe: sink shape {ShapeMath.Format(sink.shape)} differs from {ShapeMath.Format(t.shape)}");
         var back = t.node.Back!;
         t.node.Back = g => { g.AsSpan().CopyTo(sink.data); back(g); };
     }

@@ -12,9 +12,9 @@ public sealed partial class Tensor
     /// </summary>
     static Tensor BinaryOp(Tensor a, Tensor b, BinaryOp op, string name)
     {
-        var oShape = Nabla.Shape.Broadcast(a.shape, b.shape, name);
-        var o = new Tensor(TensorScope.Uninit(Nabla.Shape.Size(oShape)), oShape);   // every element written below
-        StridedLoops.Binary(op, a.data, Nabla.Shape.BroadcastStrides(a.shape, oShape), b.data, Nabla.Shape.BroadcastStrides(b.shape, oShape), o.data, oShape);
+        var oShape = ShapeMath.Broadcast(a.shape, b.shape, name);
+        var o = new Tensor(TensorScope.Uninit(ShapeMath.Size(oShape)), oShape);   // every element written below
+        StridedLoops.Binary(op, a.data, ShapeMath.BroadcastStrides(a.shape, oShape), b.data, ShapeMath.BroadcastStrides(b.shape, oShape), o.data, oShape);
         return o.Record(name, new[] { a, b }, gy => BinaryBackward(op, a, b, o, gy));
     }
 
@@ -22,7 +22,7 @@ public sealed partial class Tensor
     static float[] Combine(float[] g, int[] gShape, Tensor t, BinaryOp op)
     {
         var r = TensorScope.Uninit(g.Length);   // every element written below
-        StridedLoops.Binary(op, g, StridedLoops.ContiguousStrides(gShape), t.data, Nabla.Shape.BroadcastStrides(t.shape, gShape), r, gShape);
+        StridedLoops.Binary(op, g, StridedLoops.ContiguousStrides(gShape), t.data, ShapeMath.BroadcastStrides(t.shape, gShape), r, gShape);
         return r;
     }
 
@@ -95,8 +95,8 @@ public sealed partial class Tensor
     /// <summary>The values of <paramref name="t"/> broadcast to <paramref name="shape"/>, as a fresh array.</summary>
     internal static float[] Materialize(Tensor t, int[] shape)
     {
-        var r = TensorScope.Zeroed(Nabla.Shape.Size(shape));
-        StridedLoops.Expand(t.data, Nabla.Shape.BroadcastStrides(t.shape, shape), r, shape);
+        var r = TensorScope.Zeroed(ShapeMath.Size(shape));
+        StridedLoops.Expand(t.data, ShapeMath.BroadcastStrides(t.shape, shape), r, shape);
         return r;
     }
 
@@ -104,8 +104,8 @@ public sealed partial class Tensor
     internal static float[] SumToShape(float[] g, int[] gShape, int[] target, bool copy = false)
     {
         if (gShape.AsSpan().SequenceEqual(target)) return copy ? (float[])g.Clone() : g;
-        var o = TensorScope.Zeroed(Nabla.Shape.Size(target));
-        StridedLoops.SumInto(g, gShape, o, Nabla.Shape.BroadcastStrides(target, gShape));
+        var o = TensorScope.Zeroed(ShapeMath.Size(target));
+        StridedLoops.SumInto(g, gShape, o, ShapeMath.BroadcastStrides(target, gShape));
         return o;
     }
 

@@ -5,7 +5,7 @@ public sealed partial class Tensor
     /// <summary>Elements start, start+step, … below end along an axis (negative start/end count from the end, clamped as Python slices).</summary>
     public Tensor Slice(int axis, int start, int end, int step = 1)
     {
-        int ax = Nabla.Shape.NormalizeAxis(axis, shape, "Slice");
+        int ax = ShapeMath.NormalizeAxis(axis, shape, "Slice");
         if (step <= 0) throw new ArgumentException($"Slice: step must be positive, got {step}");
         int len = shape[ax];
         int s = Math.Clamp(start < 0 ? start + len : start, 0, len);
@@ -31,11 +31,11 @@ public sealed partial class Tensor
     /// <summary>Rows (or slices along <paramref name="axis"/>) picked by integer indices, repeats allowed; gradients of repeats add up.</summary>
     public Tensor IndexSelect(int axis, ReadOnlySpan<int> indices)
     {
-        int ax = Nabla.Shape.NormalizeAxis(axis, shape, "IndexSelect");
+        int ax = ShapeMath.NormalizeAxis(axis, shape, "IndexSelect");
         var (outer, len, inner) = Split(ax);
         var idx = indices.ToArray();
         foreach (var i in idx)
-            if ((uint)i >= (uint)len) throw new IndexOutOfRangeException($"IndexSelect: index {i} is out of range for axis {ax} of shape {Nabla.Shape.Format(shape)}");
+            if ((uint)i >= (uint)len) throw new IndexOutOfRangeException($"IndexSelect: index {i} is out of range for axis {ax} of shape {ShapeMath.Format(shape)}");
         var outShape = (int[])shape.Clone(); outShape[ax] = idx.Length;
         var o = new Tensor(TensorScope.Zeroed(outer * idx.Length * inner), outShape);
         for (int p = 0; p < outer; p++)
@@ -61,11 +61,11 @@ public sealed partial class Tensor
     /// </summary>
     public Tensor Gather(int axis, Tensor index)
     {
-        int ax = Nabla.Shape.NormalizeAxis(axis, shape, "Gather");
-        if (index.Rank != Rank) throw new ArgumentException($"Gather: index of shape {Nabla.Shape.Format(index.shape)} must have the rank of input {Nabla.Shape.Format(shape)}");
+        int ax = ShapeMath.NormalizeAxis(axis, shape, "Gather");
+        if (index.Rank != Rank) throw new ArgumentException($"Gather: index of shape {ShapeMath.Format(index.shape)} must have the rank of input {ShapeMath.Format(shape)}");
         for (int d = 0; d < Rank; d++)
-            if (d != ax && index.shape[d] > shape[d]) throw new ArgumentException($"Gather: index shape {Nabla.Shape.Format(index.shape)} exceeds input {Nabla.Shape.Format(shape)} at dimension {d}");
-        var ist = Nabla.Shape.Strides(index.shape); var xst = Nabla.Shape.Strides(shape);
+            if (d != ax && index.shape[d] > shape[d]) throw new ArgumentException($"Gather: index shape {ShapeMath.Format(index.shape)} exceeds input {ShapeMath.Format(shape)} at dimension {d}");
+        var ist = ShapeMath.Strides(index.shape); var xst = ShapeMath.Strides(shape);
         var src = new int[index.Size];
         for (int n = 0; n < index.Size; n++)
         {
@@ -77,7 +77,7 @@ public sealed partial class Tensor
                 {
                     float f = index.data[n];
                     int k = (int)f;
-                    if (k != f || (uint)k >= (uint)shape[ax]) throw new IndexOutOfRangeException($"Gather: index value {f} is out of range for axis {ax} of shape {Nabla.Shape.Format(shape)}");
+                    if (k != f || (uint)k >= (uint)shape[ax]) throw new IndexOutOfRangeException($"Gather: index value {f} is out of range for axis {ax} of shape {ShapeMath.Format(shape)}");
                     c = k;
                 }
                 off += c * xst[d];
@@ -98,7 +98,7 @@ public sealed partial class Tensor
     /// <summary>where(cond, a, b): a where cond ≠ 0, else b, all broadcast together. Gradients flow to the chosen side.</summary>
     public static Tensor Where(Tensor condition, Tensor a, Tensor b)
     {
-        var s = Nabla.Shape.Broadcast(Nabla.Shape.Broadcast(condition.shape, a.shape, "Where"), b.shape, "Where");
+        var s = ShapeMath.Broadcast(ShapeMath.Broadcast(condition.shape, a.shape, "Where"), b.shape, "Where");
         var c = Materialize(condition, s); var av = Materialize(a, s); var bv = Materialize(b, s);
         var o = new Tensor(TensorScope.Zeroed(c.Length), s);
         for (int i = 0; i < c.Length; i++) o.data[i] = c[i] != 0 ? av[i] : bv[i];
@@ -112,15 +112,15 @@ public sealed partial class Tensor
     /// <summary>This tensor with <paramref name="value"/> wherever <paramref name="mask"/> ≠ 0.</summary>
     public Tensor MaskedFill(Tensor mask, float value)
     {
-        var s = Nabla.Shape.Broadcast(shape, mask.shape, "MaskedFill");
+        var s = ShapeMath.Broadcast(shape, mask.shape, "MaskedFill");
         if (!s.AsSpan().SequenceEqual(shape))
-            throw new ArgumentException($"MaskedFill: mask of shape {Nabla.Shape.Format(mask.shape)} does not broadcast to the tensor's shape {Nabla.Shape.Format(shape)}");
+            throw new ArgumentException($"MaskedFill: mask of shape {ShapeMath.Format(mask.shape)} does not broadcast to the tensor's shape {ShapeMath.Format(shape)}");
         return Where(mask, Scalar(value), this);
     }
 
     static Tensor Compare(Tensor a, Tensor b, Func<float, float, bool> f, string op)
     {
-        var s = Nabla.Shape.Broadcast(a.shape, b.shape, op);
+        var s = ShapeMath.Broadcast(a.shape, b.shape, op);
         var av = Materialize(a, s); var bv = Materialize(b, s);
         var o = new Tensor(TensorScope.Zeroed(av.Length), s);
         for (int i = 0; i < av.Length; i++) o.data[i] = f(av[i], bv[i]) ? 1f : 0f;

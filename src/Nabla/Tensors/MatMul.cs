@@ -11,7 +11,7 @@ public sealed partial class Tensor
     /// </summary>
     public static Tensor MatMul(Tensor a, Tensor b)
     {
-        if (a.Rank == 0 || b.Rank == 0) throw new ArgumentException($"MatMul: operands must be at least 1-D, got {Nabla.Shape.Format(a.shape)} and {Nabla.Shape.Format(b.shape)}");
+        if (a.Rank == 0 || b.Rank == 0) throw new ArgumentException($"MatMul: operands must be at least 1-D, got {ShapeMath.Format(a.shape)} and {ShapeMath.Format(b.shape)}");
         var a2 = a.Rank == 1 ? a.Reshape(1, a.shape[0]) : a;
         var b2 = b.Rank == 1 ? b.Reshape(b.shape[0], 1) : b;
         var r = MatMulCore(a2, b2);
@@ -26,12 +26,12 @@ public sealed partial class Tensor
     static Tensor MatMulCore(Tensor a, Tensor b)
     {
         int m = a.shape[^2], k = a.shape[^1], kb = b.shape[^2], n = b.shape[^1];
-        if (k != kb) throw new ArgumentException($"MatMul: inner dimensions differ: {Nabla.Shape.Format(a.shape)} @ {Nabla.Shape.Format(b.shape)} ({k} vs {kb})");
+        if (k != kb) throw new ArgumentException($"MatMul: inner dimensions differ: {ShapeMath.Format(a.shape)} @ {ShapeMath.Format(b.shape)} ({k} vs {kb})");
         var aBatch = a.shape[..^2]; var bBatch = b.shape[..^2];
-        var batch = Nabla.Shape.Broadcast(aBatch, bBatch, "MatMul");
-        int nb = Nabla.Shape.Size(batch);
+        var batch = ShapeMath.Broadcast(aBatch, bBatch, "MatMul");
+        int nb = ShapeMath.Size(batch);
         var outShape = batch.Concat(new[] { m, n }).ToArray();
-        var o = new Tensor(TensorScope.Zeroed(Nabla.Shape.Size(outShape)), outShape);
+        var o = new Tensor(TensorScope.Zeroed(ShapeMath.Size(outShape)), outShape);
         var aOff = BatchOffsets(aBatch, batch, m * k); var bOff = BatchOffsets(bBatch, batch, k * n);
         for (int i = 0; i < nb; i++)
             Gemm.Sgemm(false, false, m, n, k, a.data.AsSpan(aOff[i]), k, b.data.AsSpan(bOff[i]), n, o.data.AsSpan(i * m * n, m * n), n);
@@ -57,8 +57,8 @@ public sealed partial class Tensor
     /// <summary>Element offset of each broadcast batch entry in an operand with batch shape <paramref name="own"/>.</summary>
     static int[] BatchOffsets(int[] own, int[] batch, int matSize)
     {
-        int nb = Nabla.Shape.Size(batch);
-        var st = Nabla.Shape.BroadcastStrides(own, batch);
+        int nb = ShapeMath.Size(batch);
+        var st = ShapeMath.BroadcastStrides(own, batch);
         var offs = new int[nb];
         var idx = new int[batch.Length];
         for (int i = 0; i < nb; i++)

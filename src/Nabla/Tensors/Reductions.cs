@@ -10,8 +10,8 @@ public sealed partial class Tensor
         var reduce = new bool[shape.Length];
         foreach (var a in axes)
         {
-            int n = Nabla.Shape.NormalizeAxis(a, shape, op);
-            if (reduce[n]) throw new ArgumentException($"{op}: axis {a} is given twice for shape {Nabla.Shape.Format(shape)}");
+            int n = ShapeMath.NormalizeAxis(a, shape, op);
+            if (reduce[n]) throw new ArgumentException($"{op}: axis {a} is given twice for shape {ShapeMath.Format(shape)}");
             reduce[n] = true;
         }
         keptShape = new int[shape.Length];
@@ -36,13 +36,13 @@ public sealed partial class Tensor
     public Tensor Sum(int[] axes, bool keepDim = false)
     {
         var outShape = ReducedShape(axes, keepDim, "Sum", out var kept);
-        var o = new Tensor(TensorScope.Zeroed(Nabla.Shape.Size(outShape)), outShape);
-        StridedLoops.SumInto(data, shape, o.data, Nabla.Shape.BroadcastStrides(kept, shape));
+        var o = new Tensor(TensorScope.Zeroed(ShapeMath.Size(outShape)), outShape);
+        StridedLoops.SumInto(data, shape, o.data, ShapeMath.BroadcastStrides(kept, shape));
         var x = this;
         return o.Record("Sum", new[] { this }, gy =>
         {
             var gx = TensorScope.Zeroed(x.Size);
-            StridedLoops.Expand(gy, Nabla.Shape.BroadcastStrides(kept, x.shape), gx, x.shape);
+            StridedLoops.Expand(gy, ShapeMath.BroadcastStrides(kept, x.shape), gx, x.shape);
             x.AccumulateGrad(gx);
         });
     }
@@ -90,9 +90,9 @@ public sealed partial class Tensor
 
     Tensor ExtremumAlong(int axis, bool keepDim, bool max, string op, out int[] argIdx)
     {
-        axis = Nabla.Shape.NormalizeAxis(axis, shape, op);
+        axis = ShapeMath.NormalizeAxis(axis, shape, op);
         var (outer, len, inner) = Split(axis);
-        if (len == 0) throw new ArgumentException($"{op}: axis {axis} of shape {Nabla.Shape.Format(shape)} is empty");
+        if (len == 0) throw new ArgumentException($"{op}: axis {axis} of shape {ShapeMath.Format(shape)} is empty");
         var o = new Tensor(TensorScope.Zeroed(outer * inner), AxisOutShape(axis, keepDim));
         var idx = new int[outer * inner];
         for (int p = 0; p < outer; p++)
@@ -130,7 +130,7 @@ public sealed partial class Tensor
 
     Tensor ExtremumAll(bool max, string op)
     {
-        if (Size == 0) throw new ArgumentException($"{op}: tensor of shape {Nabla.Shape.Format(shape)} is empty");
+        if (Size == 0) throw new ArgumentException($"{op}: tensor of shape {ShapeMath.Format(shape)} is empty");
         float best = max ? TensorPrimitives.Max(data) : TensorPrimitives.Min(data);   // NaN propagates
         var o = Scalar(best);
         var x = this;
@@ -156,7 +156,7 @@ public sealed partial class Tensor
     {
         using var _ = NoGrad();
         ExtremumAlong(axis, keepDim, true, "ArgMax", out var idx);
-        axis = Nabla.Shape.NormalizeAxis(axis, shape, "ArgMax");
+        axis = ShapeMath.NormalizeAxis(axis, shape, "ArgMax");
         var o = new Tensor(TensorScope.Zeroed(idx.Length), AxisOutShape(axis, keepDim));
         for (int i = 0; i < idx.Length; i++) o.data[i] = idx[i];
         return o;
@@ -167,7 +167,7 @@ public sealed partial class Tensor
     {
         using var _ = NoGrad();
         ExtremumAlong(axis, keepDim, false, "ArgMin", out var idx);
-        axis = Nabla.Shape.NormalizeAxis(axis, shape, "ArgMin");
+        axis = ShapeMath.NormalizeAxis(axis, shape, "ArgMin");
         var o = new Tensor(TensorScope.Zeroed(idx.Length), AxisOutShape(axis, keepDim));
         for (int i = 0; i < idx.Length; i++) o.data[i] = idx[i];
         return o;
@@ -176,7 +176,7 @@ public sealed partial class Tensor
     /// <summary>log Σ exp(x) along an axis, computed stably as m + log Σ exp(x − m); d/dx = softmax(x).</summary>
     public Tensor LogSumExp(int axis, bool keepDim = false)
     {
-        axis = Nabla.Shape.NormalizeAxis(axis, shape, "LogSumExp");
+        axis = ShapeMath.NormalizeAxis(axis, shape, "LogSumExp");
         var (outer, len, inner) = Split(axis);
         var o = new Tensor(TensorScope.Zeroed(outer * inner), AxisOutShape(axis, keepDim));
         SoftmaxKernel.LogSumExp(data, outer, len, inner, o.data);
@@ -198,7 +198,7 @@ public sealed partial class Tensor
     /// <summary>softmax(x)_i = exp(x_i − LSE(x)); backward gx = y ⊙ (gy − Σ gy ⊙ y).</summary>
     public Tensor Softmax(int axis)
     {
-        axis = Nabla.Shape.NormalizeAxis(axis, shape, "Softmax");
+        axis = ShapeMath.NormalizeAxis(axis, shape, "Softmax");
         var (outer, len, inner) = Split(axis);
         var y = new Tensor(TensorScope.Zeroed(Size), shape);
         SoftmaxKernel.Softmax(data, outer, len, inner, y.data, log: false);
@@ -214,7 +214,7 @@ public sealed partial class Tensor
     /// <summary>log softmax(x) = x − LSE(x); backward gx = gy − softmax ⊙ Σ gy.</summary>
     public Tensor LogSoftmax(int axis)
     {
-        axis = Nabla.Shape.NormalizeAxis(axis, shape, "LogSoftmax");
+        axis = ShapeMath.NormalizeAxis(axis, shape, "LogSoftmax");
         var (outer, len, inner) = Split(axis);
         var y = new Tensor(TensorScope.Zeroed(Size), shape);
         SoftmaxKernel.Softmax(data, outer, len, inner, y.data, log: true);

@@ -18,9 +18,9 @@ public sealed partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(shape);
-        int n = Nabla.Shape.Size(shape);
+        int n = ShapeMath.Size(shape);
         if (n != data.Length)
-            throw new ArgumentException($"Tensor: {data.Length} values cannot have shape {Nabla.Shape.Format(shape)} ({n} elements)");
+            throw new ArgumentException($"Tensor: {data.Length} values cannot have shape {ShapeMath.Format(shape)} ({n} elements)");
         this.data = data;
         this.shape = (int[])shape.Clone();
     }
@@ -32,7 +32,7 @@ public sealed partial class Tensor
     /// <summary>Number of elements.</summary>
     public int Size => data.Length;
     /// <summary>Size of dimension <paramref name="axis"/> (negative counts from the end).</summary>
-    public int Dim(int axis) => shape[Nabla.Shape.NormalizeAxis(axis, shape, "Dim")];
+    public int Dim(int axis) => shape[ShapeMath.NormalizeAxis(axis, shape, "Dim")];
 
     /// <summary>The storage, row-major. Writing to it bypasses autograd: do so only outside recorded graphs.</summary>
     public Span<float> Data => data;
@@ -41,7 +41,7 @@ public sealed partial class Tensor
     /// <summary>The value of a one-element tensor.</summary>
     public float Item()
     {
-        if (data.Length != 1) throw new InvalidOperationException($"Item: tensor of shape {Nabla.Shape.Format(shape)} has {data.Length} elements, not 1");
+        if (data.Length != 1) throw new InvalidOperationException($"Item: tensor of shape {ShapeMath.Format(shape)} has {data.Length} elements, not 1");
         return data[0];
     }
 
@@ -56,24 +56,24 @@ public sealed partial class Tensor
     int Offset(int[] index)
     {
         if (index.Length != shape.Length)
-            throw new ArgumentException($"indexer: {index.Length} indices for a tensor of shape {Nabla.Shape.Format(shape)}");
+            throw new ArgumentException($"indexer: {index.Length} indices for a tensor of shape {ShapeMath.Format(shape)}");
         int off = 0;
         for (int i = 0; i < index.Length; i++)
         {
             int k = index[i] < 0 ? index[i] + shape[i] : index[i];
             if ((uint)k >= (uint)shape[i])
-                throw new IndexOutOfRangeException($"indexer: index {index[i]} is out of range for dimension {i} of shape {Nabla.Shape.Format(shape)}");
+                throw new IndexOutOfRangeException($"indexer: index {index[i]} is out of range for dimension {i} of shape {ShapeMath.Format(shape)}");
             off = off * shape[i] + k;
         }
         return off;
     }
 
     // ------------------------------------------------------------------ creation
-    public static Tensor Zeros(params int[] shape) => new(new float[Nabla.Shape.Size(shape)], shape);
+    public static Tensor Zeros(params int[] shape) => new(new float[ShapeMath.Size(shape)], shape);
     public static Tensor Ones(params int[] shape) => Full(1f, shape);
     public static Tensor Full(float value, params int[] shape)
     {
-        var d = new float[Nabla.Shape.Size(shape)];
+        var d = new float[ShapeMath.Size(shape)];
         Array.Fill(d, value);
         return new Tensor(d, shape);
     }
@@ -136,7 +136,7 @@ public sealed partial class Tensor
     /// <see cref="TensorScope"/>, if any (the same values as Randn).</summary>
     internal static Tensor RandnTemp(Generator gen, int[] shape)
     {
-        var t = new Tensor(TensorScope.Uninit(Nabla.Shape.Size(shape)), shape);
+        var t = new Tensor(TensorScope.Uninit(ShapeMath.Size(shape)), shape);
         gen.FillNormal(t.data, 0f, 1f);
         return t;
     }
@@ -160,7 +160,7 @@ public sealed partial class Tensor
         if (data.Length > 1000) sb.Append("<").Append(data.Length).Append(" values>");
         else if (shape.Length == 0) sb.Append(Fmt(data[0]));
         else Append(sb, 0, 0, 7);
-        sb.Append(", shape=").Append(Nabla.Shape.Format(shape));
+        sb.Append(", shape=").Append(ShapeMath.Format(shape));
         if (RequiresGrad) sb.Append(", requires_grad=True");
         else if (node != null) sb.Append(", grad_fn=").Append(node.Op);
         return sb.Append(')').ToString();

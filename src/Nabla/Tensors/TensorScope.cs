@@ -43,7 +43,7 @@ public sealed class TensorScope : IDisposable
         ArgumentNullException.ThrowIfNull(t);
         if (disposed) throw new ObjectDisposedException(nameof(TensorScope), "Keep: this scope has already ended");
         if (t.node is { Released: false })
-            throw new InvalidOperationException($"TensorScope.Keep: the tensor of shape {Shape.Format(t.shape)} still has a recorded graph ({t.node.Op}) whose intermediate values belong to the scope; run Backward inside the scope or keep t.Detach()");
+            throw new InvalidOperationException($"TensorScope.Keep: the tensor of shape {ShapeMath.Format(t.shape)} still has a recorded graph ({t.node.Op}) whose intermediate values belong to the scope; run Backward inside the scope or keep t.Detach()");
         if (owned.Remove(t.data)) parent?.owned.Add(t.data);
         return t;
     }

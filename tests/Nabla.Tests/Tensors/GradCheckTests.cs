@@ -9,7 +9,7 @@ public class GradCheckTests
     /// <summary>Distinct multiples of 0.1 in random order: no ties or near-ties within the finite-difference step.</summary>
     static Tensor Spread(ulong seed, params int[] shape)
     {
-        int n = Shape.Size(shape);
+        int n = ShapeMath.Size(shape);
         var p = new Generator(seed).Permutation(n);
         var v = new float[n];
         for (int i = 0; i < n; i++) v[i] = 0.1f * (p[i] - n / 2);

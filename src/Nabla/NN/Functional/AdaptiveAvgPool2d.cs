@@ -13,11 +13,11 @@ public static partial class Functional
     /// </summary>
     public static Tensor AdaptiveAvgPool2d(Tensor x, (int h, int w) outputSize)
     {
-        if (x.Rank != 4) throw new ArgumentException($"AdaptiveAvgPool2d: input must be 4-D [N, C, H, W], got {Shape.Format(x.shape)}");
+        if (x.Rank != 4) throw new ArgumentException($"AdaptiveAvgPool2d: input must be 4-D [N, C, H, W], got {ShapeMath.Format(x.shape)}");
         var (oh, ow) = outputSize;
-        if (oh <= 0 || ow <= 0) throw new ArgumentException($"AdaptiveAvgPool2d: output size must be positive, got ({oh}, {ow}) for input {Shape.Format(x.shape)}");
+        if (oh <= 0 || ow <= 0) throw new ArgumentException($"AdaptiveAvgPool2d: output size must be positive, got ({oh}, {ow}) for input {ShapeMath.Format(x.shape)}");
         int H = x.shape[2], W = x.shape[3];
-        if (H <= 0 || W <= 0) throw new ArgumentException($"AdaptiveAvgPool2d: input {Shape.Format(x.shape)} has an empty plane");
+        if (H <= 0 || W <= 0) throw new ArgumentException($"AdaptiveAvgPool2d: input {ShapeMath.Format(x.shape)} has an empty plane");
         int planes = x.shape[0] * x.shape[1], HW = H * W, L = oh * ow;
         var y = TensorScope.Zeroed(planes * L);
         var xd = x.data;

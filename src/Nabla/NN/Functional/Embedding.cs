@@ -8,13 +8,13 @@ public static partial class Functional
     /// </summary>
     public static Tensor Embedding(ReadOnlySpan<int> indices, int[] indexShape, Tensor weight, int? paddingIdx = null)
     {
-        if (weight.Rank != 2) throw new ArgumentException($"Embedding: weight of shape {Shape.Format(weight.shape)} must be [num_embeddings, embedding_dim]");
+        if (weight.Rank != 2) throw new ArgumentException($"Embedding: weight of shape {ShapeMath.Format(weight.shape)} must be [num_embeddings, embedding_dim]");
         int num = weight.shape[0], dim = weight.shape[1];
-        if (Shape.Size(indexShape) != indices.Length)
-            throw new ArgumentException($"Embedding: {indices.Length} indices do not fill shape {Shape.Format(indexShape)}");
+        if (ShapeMath.Size(indexShape) != indices.Length)
+            throw new ArgumentException($"Embedding: {indices.Length} indices do not fill shape {ShapeMath.Format(indexShape)}");
         var idx = indices.ToArray();
         for (int i = 0; i < idx.Length; i++)
-            if ((uint)idx[i] >= (uint)num) throw new IndexOutOfRangeException($"Embedding: index {idx[i]} is out of range for a table of {num} rows (weight {Shape.Format(weight.shape)})");
+            if ((uint)idx[i] >= (uint)num) throw new IndexOutOfRangeException($"Embedding: index {idx[i]} is out of range for a table of {num} rows (weight {ShapeMath.Format(weight.shape)})");
         var outShape = new int[indexShape.Length + 1];
         indexShape.CopyTo(outShape, 0); outShape[^1] = dim;
         var y = new Tensor(TensorScope.Zeroed(idx.Length * dim), outShape);
@@ -44,7 +44,7 @@ public static partial class Functional
         {
             float f = t.data[i];
             int k = (int)f;
-            if (k != f) throw new ArgumentException($"{op}: index tensor of shape {Shape.Format(t.shape)} holds non-integer value {f} at {i}");
+            if (k != f) throw new ArgumentException($"{op}: index tensor of shape {ShapeMath.Format(t.shape)} holds non-integer value {f} at {i}");
             r[i] = k;
         }
         return r;

@@ -31,16 +31,16 @@ public static partial class Functional
     public static Tensor Interpolate(Tensor x, (int h, int w)? size = null, (double h, double w)? scaleFactor = null,
         InterpolationMode mode = InterpolationMode.Nearest, bool alignCorners = false)
     {
-        if (x.Rank != 4) throw new ArgumentException($"Interpolate: input must be 4-D [N, C, H, W], got {Shape.Format(x.shape)}");
-        if ((size == null) == (scaleFactor == null)) throw new ArgumentException($"Interpolate: give exactly one of size and scaleFactor (input {Shape.Format(x.shape)})");
+        if (x.Rank != 4) throw new ArgumentException($"Interpolate: input must be 4-D [N, C, H, W], got {ShapeMath.Format(x.shape)}");
+        if ((size == null) == (scaleFactor == null)) throw new ArgumentException($"Interpolate: give exactly one of size and scaleFactor (input {ShapeMath.Format(x.shape)})");
         if (alignCorners && mode == InterpolationMode.Nearest)
             throw new ArgumentException("Interpolate: alignCorners only applies to Bilinear and Bicubic modes, not Nearest");
         int H = x.shape[2], W = x.shape[3];
-        if (H <= 0 || W <= 0) throw new ArgumentException($"Interpolate: input {Shape.Format(x.shape)} has an empty plane");
+        if (H <= 0 || W <= 0) throw new ArgumentException($"Interpolate: input {ShapeMath.Format(x.shape)} has an empty plane");
         int oh, ow; double? sh = null, sw = null;
         if (size is (int a, int b))
         {
-            if (a <= 0 || b <= 0) throw new ArgumentException($"Interpolate: size must be positive, got ({a}, {b}) for input {Shape.Format(x.shape)}");
+            if (a <= 0 || b <= 0) throw new ArgumentException($"Interpolate: size must be positive, got ({a}, {b}) for input {ShapeMath.Format(x.shape)}");
             (oh, ow) = (a, b);
         }
         else
@@ -49,7 +49,7 @@ public static partial class Functional
             if (!(fa > 0) || !(fb > 0) || double.IsInfinity(fa) || double.IsInfinity(fb))
                 throw new ArgumentException($"Interpolate: scale factor must be positive and finite, got ({fa}, {fb})");
             oh = (int)Math.Floor(H * fa); ow = (int)Math.Floor(W * fb);
-            if (oh <= 0 || ow <= 0) throw new ArgumentException($"Interpolate: scale factor ({fa}, {fb}) gives an empty output {oh}×{ow} for input {Shape.Format(x.shape)}");
+            if (oh <= 0 || ow <= 0) throw new ArgumentException($"Interpolate: scale factor ({fa}, {fb}) gives an empty output {oh}×{ow} for input {ShapeMath.Format(x.shape)}");
             (sh, sw) = (fa, fb);
         }
         var (idxH, wH, tH) = Taps(H, oh, sh, mode, alignCorners);

@@ -8,7 +8,7 @@ public static partial class Functional
     static void CheckSameShape(Tensor a, Tensor b, string op, string na, string nb)
     {
         if (!a.shape.AsSpan().SequenceEqual(b.shape))
-            throw new ArgumentException($"{op}: {na} of shape {Shape.Format(a.shape)} and {nb} of shape {Shape.Format(b.shape)} must have the same shape");
+            throw new ArgumentException($"{op}: {na} of shape {ShapeMath.Format(a.shape)} and {nb} of shape {ShapeMath.Format(b.shape)} must have the same shape");
     }
 
     /// <summary>
@@ -85,7 +85,7 @@ public static partial class Functional
     public static Tensor CrossEntropy(Tensor logits, ReadOnlySpan<int> targets, Reduction reduction = Reduction.Mean, int ignoreIndex = -100, float labelSmoothing = 0f)
     {
         const string op = "CrossEntropy";
-        if (logits.Rank < 2) throw new ArgumentException($"{op}: logits of shape {Shape.Format(logits.shape)} must be [N, C] or [N, C, d…]");
+        if (logits.Rank < 2) throw new ArgumentException($"{op}: logits of shape {ShapeMath.Format(logits.shape)} must be [N, C] or [N, C, d…]");
         if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) throw new ArgumentException($"{op}: label_smoothing must be in [0, 1], got {labelSmoothing}");
         if (reduction == Reduction.HalfSum) throw new ArgumentException($"{op}: reduction HalfSum is only defined for MseLoss");
         int n = logits.shape[0], c = logits.shape[1], inner = 1;
@@ -94,11 +94,11 @@ public static partial class Functional
         tshape[0] = n;
         for (int i = 2; i < logits.Rank; i++) tshape[i - 1] = logits.shape[i];
         if (targets.Length != n * inner)
-            throw new ArgumentException($"{op}: {targets.Length} targets for logits of shape {Shape.Format(logits.shape)} (expected target shape {Shape.Format(tshape)})");
+            throw new ArgumentException($"{op}: {targets.Length} targets for logits of shape {ShapeMath.Format(logits.shape)} (expected target shape {ShapeMath.Format(tshape)})");
         var y = targets.ToArray();
         for (int i = 0; i < y.Length; i++)
             if (y[i] != ignoreIndex && (uint)y[i] >= (uint)c)
-                throw new IndexOutOfRangeException($"{op}: target {y[i]} at {i} is out of range for {c} classes (logits {Shape.Format(logits.shape)})");
+                throw new IndexOutOfRangeException($"{op}: target {y[i]} at {i} is out of range for {c} classes (logits {ShapeMath.Format(logits.shape)})");
         var logp = TensorScope.Zeroed(logits.Size);
         SoftmaxKernel.Softmax(logits.data, n, c, inner, logp, log: true);
         var loss = TensorScope.Zeroed(n * inner);
@@ -148,7 +148,7 @@ public static partial class Functional
     public static Tensor CrossEntropy(Tensor logits, Tensor targets, Reduction reduction = Reduction.Mean, int ignoreIndex = -100, float labelSmoothing = 0f)
     {
         if (logits.Rank >= 2 && targets.Rank != logits.Rank - 1)
-            throw new ArgumentException($"CrossEntropy: targets of shape {Shape.Format(targets.shape)} do not match logits of shape {Shape.Format(logits.shape)} (expected [N, d…] without the class dimension)");
+            throw new ArgumentException($"CrossEntropy: targets of shape {ShapeMath.Format(targets.shape)} do not match logits of shape {ShapeMath.Format(logits.shape)} (expected [N, d…] without the class dimension)");
         return CrossEntropy(logits, ToIndices(targets, "CrossEntropy"), reduction, ignoreIndex, labelSmoothing);
     }
 
@@ -166,7 +166,7 @@ public static partial class Functional
         for (int i = 0; i < n; i++)
         {
             float p = input.data[i], t = target.data[i];
-            if (!(p >= 0 && p <= 1)) throw new ArgumentException($"{op}: input (shape {Shape.Format(input.shape)}) must hold probabilities in [0, 1], got {p} at {i}");
+            if (!(p >= 0 && p <= 1)) throw new ArgumentException($"{op}: input (shape {ShapeMath.Format(input.shape)}) must hold probabilities in [0, 1], got {p} at {i}");
             float lp = MathF.Max(MathF.Log(p), -100f), l1p = MathF.Max(MathF.Log(1 - p), -100f);
             loss[i] = -(t * lp + (1 - t) * l1p);
             dx[i] = (p - t) / MathF.Max((1 - p) * p, 1e-12f);
@@ -237,9 +237,9 @@ public static partial class Functional
                  || (var.Rank == input.Rank && var.shape[^1] == 1 && var.shape.AsSpan(0, var.Rank - 1).SequenceEqual(input.shape.AsSpan(0, input.Rank - 1)))))
             perRow = true;
         else
-            throw new ArgumentException($"{op}: var of shape {Shape.Format(var.shape)} does not fit input of shape {Shape.Format(input.shape)} (same shape, or without / with size 1 in the last dimension)");
+            throw new ArgumentException($"{op}: var of shape {ShapeMath.Format(var.shape)} does not fit input of shape {ShapeMath.Format(input.shape)} (same shape, or without / with size 1 in the last dimension)");
         foreach (var v in var.data)
-            if (v < 0 || float.IsNaN(v)) throw new ArgumentException($"{op}: var (shape {Shape.Format(var.shape)}) has a negative entry {v}");
+            if (v < 0 || float.IsNaN(v)) throw new ArgumentException($"{op}: var (shape {ShapeMath.Format(var.shape)}) has a negative entry {v}");
         var loss = TensorScope.Zeroed(n); var dx = TensorScope.Zeroed(n); var dt = TensorScope.Zeroed(n); var dv = TensorScope.Zeroed(n);
         var vIndex = perRow ? new int[n] : null;
         float c = full ? 0.5f * MathF.Log(2 * MathF.PI) : 0f;

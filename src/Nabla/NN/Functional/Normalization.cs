@@ -9,7 +9,7 @@ public static partial class Functional
     /// <summary>Splits x [N, C, *] into (N, C, L = Π*) for a normalization op; throws naming the op.</summary>
     static (int n, int c, int l) NCL(Tensor x, string op, int minRank = 2)
     {
-        if (x.Rank < minRank) throw new ArgumentException($"{op}: input of shape {Shape.Format(x.shape)} must have at least {minRank} dimensions [N, C, …]");
+        if (x.Rank < minRank) throw new ArgumentException($"{op}: input of shape {ShapeMath.Format(x.shape)} must have at least {minRank} dimensions [N, C, …]");
         int n = x.shape[0], c = x.shape[1];
         int l = 1;
         for (int i = 2; i < x.Rank; i++) l *= x.shape[i];
@@ -19,7 +19,7 @@ public static partial class Functional
     static void CheckChannelVector(Tensor? t, int c, string op, string name)
     {
         if (t != null && (t.Rank != 1 || t.Size != c))
-            throw new ArgumentException($"{op}: {name} of shape {Shape.Format(t.shape)} must be [{c}]");
+            throw new ArgumentException($"{op}: {name} of shape {ShapeMath.Format(t.shape)} must be [{c}]");
     }
 
     static Tensor[] NormInputs(Tensor x, Tensor? weight, Tensor? bias)
@@ -60,7 +60,7 @@ public static partial class Functional
         if (training)
         {
             long cnt = (long)n * l;
-            if (cnt <= 1) throw new ArgumentException($"{op}: expected more than 1 value per channel when training, got input of shape {Shape.Format(x.shape)}");
+            if (cnt <= 1) throw new ArgumentException($"{op}: expected more than 1 value per channel when training, got input of shape {ShapeMath.Format(x.shape)}");
             var var = TensorScope.Zeroed(c);
             Normalization.ChannelMoments(x.data, n, c, l, mean, var);
             for (int i = 0; i < c; i++) rstd[i] = 1f / MathF.Sqrt(var[i] + eps);
@@ -141,7 +141,7 @@ public static partial class Functional
     {
         var (n, c, l) = NCL(x, op);
         if (groups <= 0 || c % groups != 0)
-            throw new ArgumentException($"{op}: {c} channels of input {Shape.Format(x.shape)} cannot be split into {groups} groups");
+            throw new ArgumentException($"{op}: {c} channels of input {ShapeMath.Format(x.shape)} cannot be split into {groups} groups");
         CheckChannelVector(weight, c, op, "weight");
         CheckChannelVector(bias, c, op, "bias");
         if (!(eps > 0)) throw new ArgumentException($"{op}: eps must be positive, got {eps}");
@@ -159,12 +159,12 @@ public static partial class Functional
         ArgumentNullException.ThrowIfNull(normalizedShape);
         int k = normalizedShape.Length;
         if (k == 0 || x.Rank < k || !x.shape.AsSpan(x.Rank - k).SequenceEqual(normalizedShape))
-            throw new ArgumentException($"{op}: input of shape {Shape.Format(x.shape)} does not end in normalized_shape {Shape.Format(normalizedShape)}");
+            throw new ArgumentException($"{op}: input of shape {ShapeMath.Format(x.shape)} does not end in normalized_shape {ShapeMath.Format(normalizedShape)}");
         foreach (var t in new[] { weight, bias })
             if (t != null && !t.shape.AsSpan().SequenceEqual(normalizedShape))
-                throw new ArgumentException($"{op}: {(t == weight ? "weight" : "bias")} of shape {Shape.Format(t.shape)} must be {Shape.Format(normalizedShape)}");
+                throw new ArgumentException($"{op}: {(t == weight ? "weight" : "bias")} of shape {ShapeMath.Format(t.shape)} must be {ShapeMath.Format(normalizedShape)}");
         if (!(eps > 0)) throw new ArgumentException($"{op}: eps must be positive, got {eps}");
-        int d = Shape.Size(normalizedShape);
+        int d = ShapeMath.Size(normalizedShape);
         int rows = d == 0 ? 0 : x.Size / d;
         return GroupForm(x, rows, d, 1, 1, weight, bias, eps, false, op);
     }
@@ -190,7 +190,7 @@ public static partial class Functional
             if (runningMean == null) throw new ArgumentException($"{op}: use_input_stats false needs running_mean and running_var");
             return BatchNorm(x, runningMean, runningVar, weight, bias, training: false, momentum, eps);
         }
-        if (l <= 1) throw new ArgumentException($"{op}: expected more than 1 spatial element per channel, got input of shape {Shape.Format(x.shape)}");
+        if (l <= 1) throw new ArgumentException($"{op}: expected more than 1 spatial element per channel, got input of shape {ShapeMath.Format(x.shape)}");
         var mean = TensorScope.Zeroed(n * c); var var = TensorScope.Zeroed(n * c);
         var y = GroupForm(x, n, c, l, c, weight, bias, eps, false, op, mean, var);
         if (runningMean != null)

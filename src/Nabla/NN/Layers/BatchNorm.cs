@@ -47,8 +47,8 @@ public sealed class BatchNorm1d : BatchNormBase
 
     protected override void CheckInput(Tensor x)
     {
-        if (x.Rank != 2 && x.Rank != 3) throw new ArgumentException($"BatchNorm1d: expected 2-D or 3-D input [N, C(, L)], got {Shape.Format(x.Shape)}");
-        if (x.Dim(1) != NumFeatures) throw new ArgumentException($"BatchNorm1d({NumFeatures}): input of shape {Shape.Format(x.Shape)} has {x.Dim(1)} channels");
+        if (x.Rank != 2 && x.Rank != 3) throw new ArgumentException($"BatchNorm1d: expected 2-D or 3-D input [N, C(, L)], got {ShapeMath.Format(x.Shape)}");
+        if (x.Dim(1) != NumFeatures) throw new ArgumentException($"BatchNorm1d({NumFeatures}): input of shape {ShapeMath.Format(x.Shape)} has {x.Dim(1)} channels");
     }
 }
 
@@ -60,7 +60,7 @@ public sealed class BatchNorm2d : BatchNormBase
 
     protected override void CheckInput(Tensor x)
     {
-        if (x.Rank != 4) throw new ArgumentException($"BatchNorm2d: expected 4-D input [N, C, H, W], got {Shape.Format(x.Shape)}");
-        if (x.Dim(1) != NumFeatures) throw new ArgumentException($"BatchNorm2d({NumFeatures}): input of shape {Shape.Format(x.Shape)} has {x.Dim(1)} channels");
+        if (x.Rank != 4) throw new ArgumentException($"BatchNorm2d: expected 4-D input [N, C, H, W], got {ShapeMath.Format(x.Shape)}");
+        if (x.Dim(1) != NumFeatures) throw new ArgumentException($"BatchNorm2d({NumFeatures}): input of shape {ShapeMath.Format(x.Shape)} has {x.Dim(1)} channels");
     }
 }

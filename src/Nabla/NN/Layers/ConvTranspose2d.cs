@@ -47,8 +47,8 @@ public sealed class ConvTranspose2d : Module
 
     public override Tensor Forward(Tensor x)
     {
-        if (x.Rank != 4) throw new ArgumentException($"{this}: input must be 4-D [N, C, H, W], got {Shape.Format(x.shape)}");
-        if (x.shape[1] != InChannels) throw new ArgumentException($"{this}: input {Shape.Format(x.shape)} has {x.shape[1]} channels, expected {InChannels}");
+        if (x.Rank != 4) throw new ArgumentException($"{this}: input must be 4-D [N, C, H, W], got {ShapeMath.Format(x.shape)}");
+        if (x.shape[1] != InChannels) throw new ArgumentException($"{this}: input {ShapeMath.Format(x.shape)} has {x.shape[1]} channels, expected {InChannels}");
         return Functional.ConvTranspose2d(x, Weight, Bias, Stride, Padding, OutputPadding, Dilation, Groups);
     }
 

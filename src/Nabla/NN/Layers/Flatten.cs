@@ -12,7 +12,7 @@ public sealed class Flatten : Module
     {
         int r = x.Rank, s = StartDim < 0 ? StartDim + r : StartDim, e = EndDim < 0 ? EndDim + r : EndDim;
         if (s < 0 || s >= r || e < 0 || e >= r || s > e)
-            throw new ArgumentException($"Flatten(start_dim={StartDim}, end_dim={EndDim}): invalid for input of shape {Shape.Format(x.shape)}");
+            throw new ArgumentException($"Flatten(start_dim={StartDim}, end_dim={EndDim}): invalid for input of shape {ShapeMath.Format(x.shape)}");
         return x.Flatten(s, e);
     }
 }

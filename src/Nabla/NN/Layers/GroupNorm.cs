@@ -29,7 +29,7 @@ public sealed class GroupNorm : Module
     void Check(Tensor x)
     {
         if (x.Rank < 2 || x.Dim(1) != NumChannels)
-            throw new ArgumentException($"GroupNorm({NumGroups}, {NumChannels}): input of shape {Shape.Format(x.Shape)} must be [N, {NumChannels}, …]");
+            throw new ArgumentException($"GroupNorm({NumGroups}, {NumChannels}): input of shape {ShapeMath.Format(x.Shape)} must be [N, {NumChannels}, …]");
     }
 
     public override Tensor Forward(Tensor x) { Check(x); return Functional.GroupNorm(x, NumGroups, Weight, Bias, Eps); }

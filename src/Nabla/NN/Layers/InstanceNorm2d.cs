@@ -14,8 +14,8 @@ public sealed class InstanceNorm2d : NormBase
     public override Tensor Forward(Tensor x)
     {
         if (x.Rank == 3) return Forward(x.Unsqueeze(0)).Squeeze(0);
-        if (x.Rank != 4) throw new ArgumentException($"InstanceNorm2d: expected 3-D or 4-D input [(N,) C, H, W], got {Shape.Format(x.Shape)}");
-        if (x.Dim(1) != NumFeatures) throw new ArgumentException($"InstanceNorm2d({NumFeatures}): input of shape {Shape.Format(x.Shape)} has {x.Dim(1)} channels");
+        if (x.Rank != 4) throw new ArgumentException($"InstanceNorm2d: expected 3-D or 4-D input [(N,) C, H, W], got {ShapeMath.Format(x.Shape)}");
+        if (x.Dim(1) != NumFeatures) throw new ArgumentException($"InstanceNorm2d({NumFeatures}): input of shape {ShapeMath.Format(x.Shape)} has {x.Dim(1)} channels");
         return Functional.InstanceNorm(x, RunningMean, RunningVar, Weight, Bias, Training || !TrackRunningStats, Momentum ?? 0f, Eps);
     }
 }

@@ -15,7 +15,7 @@ public sealed class LayerNorm : Module
     {
         ArgumentNullException.ThrowIfNull(normalizedShape);
         if (normalizedShape.Length == 0 || normalizedShape.Any(d => d <= 0))
-            throw new ArgumentException($"LayerNorm: normalized_shape {Shape.Format(normalizedShape)} must be non-empty with positive sizes");
+            throw new ArgumentException($"LayerNorm: normalized_shape {ShapeMath.Format(normalizedShape)} must be non-empty with positive sizes");
         if (!(eps > 0)) throw new ArgumentException($"LayerNorm: eps must be positive, got {eps}");
         NormalizedShape = (int[])normalizedShape.Clone(); Eps = eps;
         if (elementwiseAffine)

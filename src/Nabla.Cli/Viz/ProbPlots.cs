@@ -1,7 +1,6 @@
 using System.Globalization;
 using ScottPlot;
 
-// Folder Plots/, namespace Viz: a namespace named "Plots" would shadow the Viz.Plots class for code in Nabla.Cli.*.
 namespace Nabla.Cli.Viz;
 
 /// <summary>

@@ -1,7 +1,7 @@
 namespace Nabla;
 
 /// <summary>Shape arithmetic: sizes, strides, axis normalisation and NumPy broadcasting.</summary>
-public static class Shape
+public static class ShapeMath
 {
     /// <summary>Number of elements of a shape (1 for a scalar). Throws on negative or overflowing sizes.</summary>
     public static int Size(ReadOnlySpan<int> shape)

@@ -24,7 +24,7 @@ public sealed class Linear : Module
     public override Tensor Forward(Tensor x)
     {
         if (x.Rank == 0 || x.Dim(-1) != InFeatures)
-            throw new ArgumentException($"Linear({InFeatures}→{OutFeatures}): input of shape {Shape.Format(x.Shape)} must end in {InFeatures}");
+            throw new ArgumentException($"Linear({InFeatures}→{OutFeatures}): input of shape {ShapeMath.Format(x.Shape)} must end in {InFeatures}");
         return Functional.Linear(x, Weight, Bias);
     }
 }

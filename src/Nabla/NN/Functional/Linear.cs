@@ -3,7 +3,7 @@ using Nabla.Kernels;
 namespace Nabla.NN;
 
 /// <summary>
-/// Differentiable functions of the layers (torch.nn.functional). This file holds the dense ones; the others
+/// Differentiable functions of the layers (torch.nn.functional). This file holds the dense one (Linear); the others
 /// (convolution, pooling, interpolation, normalization, losses) are partial parts of this class, one file each.
 /// </summary>
 public static partial class Functional
@@ -15,8 +15,8 @@ public static partial class Functional
     public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null)
     {
         int inF = weight.Dim(1), outF = weight.Dim(0);
-        if (x.Dim(-1) != inF) throw new ArgumentException($"Linear: input {Shape.Format(x.Shape)} does not end in {inF} (weight {Shape.Format(weight.Shape)})");
-        if (bias != null && (bias.Rank != 1 || bias.Size != outF)) throw new ArgumentException($"Linear: bias {Shape.Format(bias.Shape)} must be [{outF}]");
+        if (x.Dim(-1) != inF) throw new ArgumentException($"Linear: input {ShapeMath.Format(x.Shape)} does not end in {inF} (weight {ShapeMath.Format(weight.Shape)})");
+        if (bias != null && (bias.Rank != 1 || bias.Size != outF)) throw new ArgumentException($"Linear: bias {ShapeMath.Format(bias.Shape)} must be [{outF}]");
         int rows = x.Size / inF;
         var outShape = x.Shape; outShape[^1] = outF;
         var y = new Tensor(TensorScope.Uninit(rows * outF), outShape);   // fully written below (bias rows, or β = 0)

@@ -116,7 +116,7 @@ public class IdxTests
                 case 1: b = b.AsSpan(0, rng.Next(b.Length)).ToArray(); break;
                 default: b[rng.Next(Math.Min(16, b.Length))] = (byte)rng.Next(256); break;
             }
-            try { var a = ReadBytes(b); Assert.Equal(Shape.Size(a.Shape), a.ToSingle().Length); }
+            try { var a = ReadBytes(b); Assert.Equal(ShapeMath.Size(a.Shape), a.ToSingle().Length); }
             catch (IdxFormatException) { rejected++; }
         }
         Assert.True(rejected > 500, $"only {rejected} mutants rejected");

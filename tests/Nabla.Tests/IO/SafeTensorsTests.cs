@@ -297,7 +297,7 @@ public class SafeTensorsTests
                 foreach (var name in f.Names)
                 {
                     var t = f.GetTensor(name);
-                    Assert.Equal(Shape.Size(f.GetShape(name)), t.Size);
+                    Assert.Equal(ShapeMath.Size(f.GetShape(name)), t.Size);
                 }
                 ok++;
             }

@@ -50,7 +50,7 @@ internal sealed class SpatialFixture
     public static void Near(string what, Tensor expected, Tensor? actual, float tol = 2e-5f)
     {
         Assert.NotNull(actual);
-        Assert.True(expected.Shape.SequenceEqual(actual!.Shape), $"{what}: shape {Shape.Format(actual.Shape)}, expected {Shape.Format(expected.Shape)}");
+        Assert.True(expected.Shape.SequenceEqual(actual!.Shape), $"{what}: shape {ShapeMath.Format(actual.Shape)}, expected {ShapeMath.Format(expected.Shape)}");
         var e = expected.Data; var a = actual.Data;
         for (int i = 0; i < e.Length; i++)
             Assert.True(Math.Abs(a[i] - e[i]) <= tol * (1 + Math.Abs(e[i])), $"{what}[{i}]: got {a[i]}, expected {e[i]}");
