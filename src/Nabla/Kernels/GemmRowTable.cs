@@ -2,8 +2,11 @@ namespace Nabla.Kernels;
 
 public static unsafe partial class Gemm
 {
-    /// <summary>Whether <see cref="SgemmRowTable"/> can run here (it needs the AVX-512 micro-kernel).</summary>
-    internal static bool RowTableSupported => Use512;
+    /// <summary>Whether <see cref="SgemmRowTable"/> can run with the current <see cref="Kernel"/> (it needs the AVX-512 one).</summary>
+    internal static bool RowTableSupported => Kernel == GemmKernel.Avx512;
+
+    // row-table products always use the AVX-512 kernel's tile and blocks
+    const int MR = 8, NR = 32;
 
     /// <summary>
     /// A row-major [m×k] matrix A packed once, block by block, in the order <see cref="SgemmRowTable"/> reads it, so that
@@ -24,14 +27,18 @@ public static unsafe partial class Gemm
                 for (int pc = 0; pc < k; pc += kcMax)
                 {
                     int mc = Math.Min(mcMax, m - ic), kc = Math.Min(kcMax, k - pc);
-                    PackA(false, pa, lda, ic, pc, mc, kc, dst);
+                    PackA(false, pa, lda, ic, pc, mc, kc, dst, MR);
                     dst += (long)RoundUp(mc, MR) * kc;
                 }
         }
         return packed;
     }
 
-    static (int kcMax, int mcMax) RowTableBlocks(int m, int k) => (CeilDiv(k, CeilDiv(k, KC)), Math.Min(MC, RoundUp(m, MR)));
+    static (int kcMax, int mcMax) RowTableBlocks(int m, int k)
+    {
+        var (KC, MC) = Blocks(GemmKernel.Avx512);
+        return (CeilDiv(k, CeilDiv(k, KC)), Math.Min(MC, RoundUp(m, MR)));
+    }
 
     /// <summary>
     /// C[m×n] (row stride <paramref name="ldc"/>) = A · B on the calling thread, with A given packed by
@@ -41,7 +48,7 @@ public static unsafe partial class Gemm
     /// </summary>
     internal static void SgemmRowTable(int m, int n, int k, float[] packedA, float* b, int* off, float* c, int ldc)
     {
-        if (!Use512) throw new PlatformNotSupportedException("SgemmRowTable needs AVX-512");
+        if (!NablaSettings.IsSupported(GemmKernel.Avx512)) throw new PlatformNotSupportedException("SgemmRowTable needs the AVX-512 micro-kernel, which this CPU does not run");
         if (m <= 0 || n <= 0 || k <= 0) throw new ArgumentOutOfRangeException(nameof(m), $"SgemmRowTable: sizes must be positive, got m={m}, n={n}, k={k}");
         var (kcMax, mcMax) = RowTableBlocks(m, k);
         fixed (float* pp = packedA)

@@ -14,9 +14,6 @@ namespace Nabla.Kernels;
 /// </summary>
 public static class Normalization
 {
-    /// <summary>Work (elements) below which kernels stay on one thread.</summary>
-    public const int ParallelThreshold = 1 << 15;
-
     // ------------------------------------------------------------------ helpers
 
     /// <summary>Adds Σ(x − k) and Σ(x − k)² to <paramref name="s1"/>, <paramref name="s2"/>.</summary>
@@ -149,7 +146,7 @@ public static class Normalization
 
     static void For(int count, long work, Action<int> body)
     {
-        if (work >= ParallelThreshold && count > 1) GemmWorkers.For(count, body);
+        if (work >= ParallelThresholds.RowElements && count > 1) WorkerPool.For(count, body);
         else for (int i = 0; i < count; i++) body(i);
     }
 

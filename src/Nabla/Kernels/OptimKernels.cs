@@ -18,10 +18,10 @@ public static class OptimKernels
     public static void AdamStepArrays(float[] p, float[] g, float[] m, float[] v, float[]? vmax,
         double beta1, double beta2, float l2, float stepSize, float bias2Sqrt, float eps, bool maximize)
     {
-        const int Chunk = 1 << 14;
+        const int Chunk = ParallelThresholds.OptimChunk;
         int n = p.Length, chunks = (n + Chunk - 1) / Chunk;
-        if (n < 4 * Chunk) { AdamStep(p, g, m, v, vmax ?? default(Span<float>), beta1, beta2, l2, stepSize, bias2Sqrt, eps, maximize); return; }
-        GemmWorkers.For(chunks, c =>
+        if (n < ParallelThresholds.OptimElements) { AdamStep(p, g, m, v, vmax ?? default(Span<float>), beta1, beta2, l2, stepSize, bias2Sqrt, eps, maximize); return; }
+        WorkerPool.For(chunks, c =>
         {
             int s = c * Chunk, len = Math.Min(Chunk, n - s);
             AdamStep(p.AsSpan(s, len), g.AsSpan(s, len), m.AsSpan(s, len), v.AsSpan(s, len), vmax == null ? default : vmax.AsSpan(s, len),

@@ -14,14 +14,9 @@ namespace Nabla.NN;
 internal static class ConvBatched
 {
     /// <summary>About this many floats in one chunk's largest matrix (col or the gathered activations), 1 MB by default (larger chunks measured slower).</summary>
-    static readonly long ChunkFloats =
-        long.TryParse(Environment.GetEnvironmentVariable("NABLA_CONV_CHUNK"), out long v) && v > 0 ? v : 1 << 18;
+    static readonly long ChunkFloats = NablaSettings.Current.ConvChunkFloats;
 
-    static int Workers(int n, double flops)
-    {
-        int workers = Math.Min(n, Environment.ProcessorCount);
-        return workers <= 1 || flops < 2e6 ? 1 : workers;
-    }
+    static int Workers(int n, double flops) => ImageBatch.Workers(n, flops);
 
     /// <summary>Images per chunk: at most <see cref="ChunkFloats"/> per matrix, and at least four chunks per worker so
     /// that a core slowed by other processes takes fewer of them (chunks are handed out dynamically).</summary>
