@@ -11,17 +11,19 @@ public static unsafe partial class Gemm
 
     /// <summary>
     /// AVX2 micro-kernel: a tile of C (mr ≤ 6 rows, nr ≤ 16 columns) = Σₚ Ã[:, p] ⊗ B̃[p, :] over one packed A micro-panel
-    /// (6 per p) and one packed B micro-panel (16 per p, 32-byte aligned), written by <paramref name="mode"/>.
+    /// (6 per p) and 16 columns of B̃, written by <paramref name="mode"/>. Row p of B̃ starts at b + off[p] (as in
+    /// <see cref="Kernel512"/>: a packed micro-panel, op(B) read in place, or a convolution's row table).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void KernelAvx(int kc, float* ap, float* bp, float* c, int ldc, int mr, int nr, int mode, float beta)
+    static void KernelAvx(int kc, float* ap, float* b, int* off, float* c, int ldc, int mr, int nr, int mode, float beta)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int p = 0; p < kc; p++)
         {
-            var b0 = Avx.LoadAlignedVector256(bp);
-            var b1 = Avx.LoadAlignedVector256(bp + 8);
+            float* bp = b + off[p];
+            var b0 = Avx.LoadVector256(bp);
+            var b1 = Avx.LoadVector256(bp + 8);
             var a0 = Avx.BroadcastScalarToVector256(ap);
             c00 = Fma.MultiplyAdd(a0, b0, c00); c01 = Fma.MultiplyAdd(a0, b1, c01);
             var a1 = Avx.BroadcastScalarToVector256(ap + 1);
@@ -34,7 +36,7 @@ public static unsafe partial class Gemm
             c40 = Fma.MultiplyAdd(a4, b0, c40); c41 = Fma.MultiplyAdd(a4, b1, c41);
             var a5 = Avx.BroadcastScalarToVector256(ap + 5);
             c50 = Fma.MultiplyAdd(a5, b0, c50); c51 = Fma.MultiplyAdd(a5, b1, c51);
-            ap += 6; bp += 16;
+            ap += 6;
         }
         if (mr == 6 && nr == 16)
         {
