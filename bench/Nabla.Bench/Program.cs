@@ -20,5 +20,7 @@ if (args.Length == 0 || !workloads.TryGetValue(args[0], out var run))
     Console.Error.WriteLine($"usage: Nabla.Bench NAME [args]; NAME one of: {string.Join(", ", workloads.Keys)}");
     return 2;
 }
+// two threads, like the references (NABLA_THREADS overrides it, e.g. 1 per rank under mpirun)
+Nabla.Kernels.WorkerPool.Threads = Environment.GetEnvironmentVariable("NABLA_THREADS") is { Length: > 0 } ? Nabla.Kernels.NablaSettings.Current.Threads : 2;
 run(args[1..]);
 return 0;

@@ -36,7 +36,7 @@ public static class UNetWorkload
                     if (i >= 10) ms.Add(sw.Elapsed.TotalMilliseconds);
                 }
                 double med = Emit.Median(ms);
-                Emit.Line("unet", "forward_ms", med, ("n", n), ("min_ms", Math.Round(ms.Min(), 3)), ("threads", Environment.ProcessorCount),
+                Emit.Line("unet", "forward_ms", med, ("n", n), ("min_ms", Math.Round(ms.Min(), 3)), ("threads", Nabla.Kernels.WorkerPool.Threads),
                     ("gflops_effective", FlopCount.Gflops(n * perImage, med / 1e3)), ("gflop_per_image", Math.Round(perImage / 1e9, 4)));
             }
         Emit.Line("unet", "params", model.ParameterCount());
