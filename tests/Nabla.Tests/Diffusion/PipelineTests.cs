@@ -89,7 +89,7 @@ public class PipelineTests
         var s = NoiseSchedule.Linear(200);
         NoisePredictor m = (x, t, _) => x * 0.3f;
         var a = new DdimSampler(s, 8, eta: 0.3f).Sample(m, new[] { 2, 3 }, null, new Generator(7));
-        var b = new DiffusionPipeline(m, s, new[] { 3 }).Sample(2, null, new DiffusionSamplingOptions { Steps = 8, Eta = 0.3f }, new Generator(7));
+        var b = new DiffusionPipeline(m, s, new[] { 3 }).Sample(2, null, new DiffusionSamplingOptions { Sampler = SamplerKind.Ddim, Steps = 8, Eta = 0.3f }, new Generator(7));
         for (int i = 0; i < 6; i++) Assert.Equal(Math.Clamp(a.Data[i], -1f, 1f), b.Data[i], 5);
     }
 
