@@ -106,4 +106,37 @@ public class PipelineTests
         Assert.Equal(new[] { 99, 59 }, tr.Timesteps);
         Assert.Equal(seen.SelectMany(r => r), tr.Snapshots[1].ToArray());
     }
+
+    [Fact]
+    public void CheckpointCarriesObjectiveScheduleAndDefaultGuidanceAndOldOnesReadAsEpsilon()
+    {
+        var (x, y) = DdpmTrainerTests.TinyData();
+        var opts = new DdpmTrainingOptions
+        {
+            BatchSize = 4, DiffusionSteps = 50, Seed = 2, Objective = Prediction.V, MinSnrGamma = 5,
+            Schedule = BetaSchedule.Sigmoid, ZeroTerminalSnr = true, DefaultGuidance = 3.5f,
+        };
+        var tr = new DdpmTrainer(DdpmTrainerTests.TinyConfig(), opts, x, y);
+        Assert.True(float.IsFinite(tr.TrainStep()));
+        var dir = Directory.CreateTempSubdirectory("nabla-pipe-");
+        try
+        {
+            string path = Path.Combine(dir.FullName, "ck.safetensors");
+            tr.SaveCheckpoint(path);
+            var pipe = DiffusionPipeline.Load(path);
+            Assert.Equal(Prediction.V, pipe.Prediction);
+            Assert.Equal(3.5f, pipe.DefaultGuidance);
+            Assert.True(pipe.Schedule.ZeroTerminalSnr);
+            Assert.Equal(BetaSchedule.Sigmoid, pipe.Schedule.Kind);
+            Assert.Equal(3, pipe.NumClasses);
+            var s = pipe.Sample(2, new[] { 0, 3 }, new DiffusionSamplingOptions { Steps = 4 }, new Generator(1));
+            Assert.All(s.ToArray(), v => Assert.True(float.IsFinite(v)));
+        }
+        finally { dir.Delete(true); }
+        var old = DdpmTrainingOptions.FromJson("{\"BatchSize\":64,\"LearningRate\":0.0002,\"Schedule\":\"Linear\",\"DiffusionSteps\":1000,\"LabelDropout\":0.1,\"EmaMaxDecay\":0.999,\"Seed\":0}");
+        Assert.Equal(Prediction.Epsilon, old.Objective);
+        Assert.Equal(0f, old.MinSnrGamma);
+        Assert.False(old.ZeroTerminalSnr);
+        Assert.Equal(2f, old.DefaultGuidance);
+    }
 }
