@@ -99,6 +99,17 @@ public class ArchitectureTests
         Assert.Contains(found, v => v.Contains("'Nabla.Experimental' has no layer"));
     }
 
+    [Fact]
+    public void LibraryMessagesNameNoCommandLineFlag()
+    {
+        // "--lr", "--data DIR" belong to the CLI; the library names its own parameters and options instead.
+        var flag = new System.Text.RegularExpressions.Regex(@"(^|[\s(""'`])--[a-z][a-z-]*");
+        var bad = ReferenceScanner.StringLiterals(Core).Where(s => flag.IsMatch(s.Literal)).Select(s => $"{s.Type}: \"{s.Literal}\"").Distinct().ToList();
+        Assert.True(bad.Count == 0, "library strings that name a CLI flag " + List(bad));
+        Assert.Matches(flag, "try a lower --lr");                            // the pattern catches what it is for…
+        Assert.DoesNotMatch(flag, "x--y, a −−b, 1e--3");                     // …and not dashes inside words or numbers
+    }
+
     // ---- layout ----
 
     static IEnumerable<(string Path, string Text)> Sources()

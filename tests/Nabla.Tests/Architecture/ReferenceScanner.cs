@@ -95,8 +95,9 @@ public static class ReferenceScanner
                 if (il is null) continue;
                 var typeArgs = type.IsGenericType ? type.GetGenericArguments() : null;
                 var methodArgs = m.IsGenericMethod ? m.GetGenericArguments() : null;
-                foreach (int token in Tokens(il, failures, $"{owner.FullName}.{m.Name}"))
+                foreach (var (kind, token) in Tokens(il, failures, $"{owner.FullName}.{m.Name}"))
                 {
+                    if (kind == OperandType.InlineString) continue;
                     try
                     {
                         switch (m.Module.ResolveMember(token, typeArgs, methodArgs))
@@ -121,8 +122,26 @@ public static class ReferenceScanner
         return found;
     }
 
-    /// <summary>The metadata tokens of an IL stream's type, method, field and ldtoken operands.</summary>
-    static IEnumerable<int> Tokens(byte[] il, List<string> failures, string where)
+    /// <summary>
+    /// The string literals (<c>ldstr</c> operands) of every method body of <paramref name="assembly"/>, with the type
+    /// that declares the method (nested and compiler-generated types mapped to their owner).
+    /// </summary>
+    public static IEnumerable<(string Type, string Literal)> StringLiterals(Assembly assembly)
+    {
+        var failures = new List<string>();
+        foreach (var type in assembly.GetTypes())
+            foreach (var m in type.GetMethods(All).Cast<MethodBase>().Concat(type.GetConstructors(All)))
+            {
+                var il = m.GetMethodBody()?.GetILAsByteArray();
+                if (il is null) continue;
+                foreach (var (kind, token) in Tokens(il, failures, m.Name))
+                    if (kind == OperandType.InlineString) yield return (Owner(type).FullName ?? type.Name, m.Module.ResolveString(token));
+            }
+        if (failures.Count > 0) throw new InvalidDataException("unreadable IL: " + string.Join("; ", failures));
+    }
+
+    /// <summary>The metadata tokens of an IL stream's type, method, field, ldtoken and string operands.</summary>
+    static IEnumerable<(OperandType Kind, int Token)> Tokens(byte[] il, List<string> failures, string where)
     {
         int i = 0;
         while (i < il.Length)
@@ -136,11 +155,11 @@ public static class ReferenceScanner
                 case OperandType.InlineNone: break;
                 case OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar: i += 1; break;
                 case OperandType.InlineVar: i += 2; break;
-                case OperandType.InlineI or OperandType.InlineBrTarget or OperandType.ShortInlineR or OperandType.InlineString or OperandType.InlineSig: i += 4; break;
+                case OperandType.InlineI or OperandType.InlineBrTarget or OperandType.ShortInlineR or OperandType.InlineSig: i += 4; break;
                 case OperandType.InlineI8 or OperandType.InlineR: i += 8; break;
                 case OperandType.InlineSwitch: i += 4 + 4 * BitConverter.ToInt32(il, i); break;
-                case OperandType.InlineField or OperandType.InlineMethod or OperandType.InlineType or OperandType.InlineTok:
-                    yield return BitConverter.ToInt32(il, i);
+                case OperandType.InlineField or OperandType.InlineMethod or OperandType.InlineType or OperandType.InlineTok or OperandType.InlineString:
+                    yield return (op.OperandType, BitConverter.ToInt32(il, i));
                     i += 4;
                     break;
                 default: failures.Add($"{where}: operand type {op.OperandType}"); yield break;
