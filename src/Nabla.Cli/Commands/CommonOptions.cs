@@ -7,7 +7,7 @@ namespace Nabla.Cli.Commands;
 /// The option definitions several commands share (<c>--seed</c>, <c>--out</c>, <c>--data</c>, <c>--checkpoint</c>),
 /// the checkpoint file name every training command writes, and what <c>--data</c> resolves to.
 /// </summary>
-internal static class CommonOptions
+public static class CommonOptions
 {
     /// <summary>The file a training command writes in its output folder.</summary>
     public const string CheckpointFile = "checkpoint.safetensors";
