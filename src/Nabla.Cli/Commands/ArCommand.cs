@@ -38,7 +38,7 @@ public static class ArCommand
         var cc = AddCommon(forecast);
         var steps = new Option<int>("--steps") { Description = "Number of steps ahead", DefaultValueFactory = _ => 12 };
         var alpha = new Option<double>("--alpha") { Description = "Interval level: 1 − alpha (0.05 gives 95% intervals)", DefaultValueFactory = _ => 0.05 };
-        var output = new Option<string>("--out") { Description = "PNG of the history, the forecasts and the interval band", DefaultValueFactory = _ => "forecast.png" };
+        var output = CommonOptions.OutFile("PNG of the history, the forecasts and the interval band", "forecast.png");
         forecast.Options.Add(steps); forecast.Options.Add(alpha); forecast.Options.Add(output);
         forecast.SetAction(r => Run(r, cc, r.GetValue(steps), r.GetValue(alpha), r.GetValue(output)));
         ar.Subcommands.Add(fit);

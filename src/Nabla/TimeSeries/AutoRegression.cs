@@ -1,6 +1,5 @@
 using System.Numerics.Tensors;
 using Nabla.Kernels;
-using Nabla.Probabilistic;
 using System.Runtime.Intrinsics;
 
 namespace Nabla.TimeSeries;
