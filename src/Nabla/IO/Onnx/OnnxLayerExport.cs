@@ -6,7 +6,7 @@ namespace Nabla.IO.Onnx;
 /// ONNX nodes for Nabla's layers in evaluation mode: Linear (Gemm), Conv2d, ConvTranspose2d, pooling, activations
 /// (SiLU as Sigmoid·Mul), Flatten, Dropout (identity), BatchNorm folded into y = x·s + t with
 /// s = γ/√(σ²_run + ε), t = β − μ_run·s, GroupNorm, nearest Upsample, and Sequential containers of them.
-/// Weights become initializers under their state-dict names (<paramref name="name"/> is the module's prefix).
+/// Weights become initializers under their state-dict names (the <c>name</c> argument is the module's prefix).
 /// Anything else throws <see cref="NotSupportedException"/> naming the module.
 /// </summary>
 public static class OnnxLayerExport
