@@ -15,15 +15,6 @@ public class OnnxExportTests
         Assert.Equal(new byte[] { 0x0A, 3, 1, 0x80, 0x01 }, new ProtoWriter().PackedInts(1, new long[] { 1, 128 }).ToArray());
     }
 
-    static void Randomize(Module m, Generator gen)
-    {
-        foreach (var (name, p) in m.NamedParameters())
-            if (p.Rank == 1) { var r = Tensor.Randn(gen, p.Size).Data; for (int i = 0; i < p.Size; i++) p.Data[i] += 0.3f * r[i]; }
-        foreach (var (name, b) in m.NamedBuffers())
-            if (name.EndsWith("running_mean")) gen.FillNormal(b.Data, 0f, 0.2f);
-            else if (name.EndsWith("running_var")) { gen.FillUniform(b.Data, 0.5f, 2f); }
-    }
-
     static void CheckAtBatches(Module m, int[] sample, Generator gen)
     {
         m.Eval();
@@ -43,7 +34,7 @@ public class OnnxExportTests
         var gen = new Generator(1);
         var m = new Sequential(new Linear(12, 20, gen: gen), new ReLU(), new Linear(20, 16, gen: gen), new Tanh(), new Dropout(0.5f),
             new Linear(16, 16, gen: gen), new SiLU(), new Linear(16, 8, bias: false, gen: gen), new LeakyReLU(0.1f), new Sigmoid(), new Identity(), new Softmax(-1));
-        Randomize(m, gen);
+        OnnxRuntimeCheck.Perturb(m, gen);
         CheckAtBatches(m, new[] { 12 }, gen);
     }
 
@@ -57,7 +48,7 @@ public class OnnxExportTests
             new MaxPool2d(2), new Upsample(2.0), new AvgPool2d(2),
             new ConvTranspose2d(8, 6, 4, stride: 2, padding: 1, gen: gen), new ReLU(),
             new Flatten(), new Linear(6 * 8 * 8, 5, gen: gen), new BatchNorm1d(5));
-        Randomize(m, gen);
+        OnnxRuntimeCheck.Perturb(m, gen);
         CheckAtBatches(m, new[] { 3, 16, 16 }, gen);
     }
 

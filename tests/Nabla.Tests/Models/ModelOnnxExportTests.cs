@@ -6,19 +6,9 @@ using static Nabla.Tests.Support.OnnxRuntimeCheck;
 namespace Nabla.Tests.Models;
 
 /// <summary>Every exported model, run in ONNX Runtime at batch 1 and 16, gives Nabla's forward to 1e-5·max(1, |y|).</summary>
-public class ModelOnnxExportTests
+public class ModelOnnxExportTests(Xunit.Abstractions.ITestOutputHelper log)
 {
     static readonly int[] Batches = { 1, 16 };
-
-    /// <summary>Moves 1-D parameters (biases, norm scales) and running statistics off their initial values so they matter.</summary>
-    static void Perturb(Module m, Generator gen)
-    {
-        foreach (var (_, p) in m.NamedParameters())
-            if (p.Rank == 1) { var r = Tensor.Randn(gen, p.Size).Data; for (int i = 0; i < p.Size; i++) p.Data[i] += 0.3f * r[i]; }
-        foreach (var (name, b) in m.NamedBuffers())
-            if (name.EndsWith("running_mean")) gen.FillNormal(b.Data, 0f, 0.2f);
-            else if (name.EndsWith("running_var")) gen.FillUniform(b.Data, 0.5f, 2f);
-    }
 
     [Theory]
     [InlineData("mlp")]
@@ -109,7 +99,8 @@ public class ModelOnnxExportTests
                 inputs.Add(Input.Of("labels", l));
             }
             Tensor y; using (Tensor.NoGrad()) y = model.Forward(x, t, labels);
-            AssertMatches(bytes, y, inputs.ToArray());
+            double d = AssertMatches(bytes, y, inputs.ToArray());
+            log.WriteLine($"{config}, batch {b}: max |ONNX Runtime − Nabla| = {d:G3}, max |y| = {y.Data.ToArray().Max(MathF.Abs):G3}");
         }
     }
 

@@ -12,6 +12,16 @@ public static class OnnxRuntimeCheck
         public static Input Of(string name, long[] values) => new(name, new[] { values.Length }, Longs: values);
     }
 
+    /// <summary>Moves 1-D parameters (biases, norm scales) and running statistics off their initial values so they matter.</summary>
+    public static void Perturb(Nabla.NN.Module m, Generator gen)
+    {
+        foreach (var (_, p) in m.NamedParameters())
+            if (p.Rank == 1) { var r = Tensor.Randn(gen, p.Size).Data; for (int i = 0; i < p.Size; i++) p.Data[i] += 0.3f * r[i]; }
+        foreach (var (name, b) in m.NamedBuffers())
+            if (name.EndsWith("running_mean")) gen.FillNormal(b.Data, 0f, 0.2f);
+            else if (name.EndsWith("running_var")) gen.FillUniform(b.Data, 0.5f, 2f);
+    }
+
     /// <summary>The first output of the model on the given inputs, with its shape.</summary>
     public static (float[] Values, long[] Shape) Run(byte[] model, params Input[] inputs)
     {
