@@ -60,15 +60,16 @@ public sealed class ReadmeExamplesTests : IDisposable
                 if (Regex.IsMatch(l, @"^using\s+[\w.]+\s*;")) usings.Add(l.Trim());
                 else body.AppendLine(l);
             program.AppendLine($"static class ReadmeLine{line} {{ public static void Run() {{\n#line {line + 1} \"README.md\"\n{body}\n#line default\n}} }}");
-            calls.AppendLine($"Block(\"README.md line {line}\", ReadmeLine{line}.Run);");
+            calls.AppendLine($"Block(args[0], \"README.md line {line}\", ReadmeLine{line}.Run);");
         }
         string app = Path.Combine(dir, "app");
         Directory.CreateDirectory(app);
         File.WriteAllText(Path.Combine(app, "Program.cs"), string.Join("\n", usings) + "\n" + calls + """
 
-            static void Block(string name, Action run)
+            static void Block(string root, string name, Action run)
             {
-                string work = Directory.CreateTempSubdirectory("block-").FullName;
+                string work = Path.Combine(root, name.Replace(' ', '_').Replace('.', '_'));
+                Directory.CreateDirectory(work);
                 Directory.SetCurrentDirectory(work);
                 run();
                 Console.WriteLine($"ran {name}");
@@ -92,7 +93,7 @@ public sealed class ReadmeExamplesTests : IDisposable
               </ItemGroup>
             </Project>
             """);
-        string output = DotnetRun.Dotnet(app, null, "run", "-c", "Release", "-nodeReuse:false");
+        string output = DotnetRun.Dotnet(app, null, "run", "-c", "Release", "-nodeReuse:false", "--", Path.Combine(dir, "work"));
         foreach (var (_, _, line) in runnable) Assert.Contains($"ran README.md line {line}", output);
     }
 }

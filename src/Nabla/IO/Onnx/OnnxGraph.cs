@@ -9,8 +9,6 @@ public enum OnnxElementType { Float = 1, Int64 = 7 }
 public sealed record OnnxValue(string Name, int[] Shape)
 {
     public int Rank => Shape.Length;
-    /// <summary>The same value with another shape (after a shape-only op).</summary>
-    public OnnxValue As(string name, params int[] shape) => new(name, shape);
 }
 
 /// <summary>One node attribute (AttributeProto): an int, ints, a float or a string.</summary>
