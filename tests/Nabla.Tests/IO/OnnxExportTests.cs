@@ -58,6 +58,8 @@ public class OnnxExportTests
         var m = new Sequential(new Linear(4, 4), new Sequential(new ReLU(), new LayerNorm(4)));
         var e = Assert.Throws<NotSupportedException>(() => OnnxLayerExport.Export(m, new[] { 4 }));
         Assert.Contains("LayerNorm '1.1'", e.Message);
+        var up = new Sequential(new Upsample(2.0, InterpolationMode.Bilinear));
+        Assert.Contains("Upsample '0'", Assert.Throws<NotSupportedException>(() => OnnxLayerExport.Export(up, new[] { 1, 4, 4 })).Message);
         var bn = new Sequential(new BatchNorm1d(4, trackRunningStats: false));
         Assert.Contains("BatchNorm1d '0'", Assert.Throws<NotSupportedException>(() => OnnxLayerExport.Export(bn, new[] { 4 })).Message);
     }

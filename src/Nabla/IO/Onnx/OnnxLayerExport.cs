@@ -40,6 +40,7 @@ public static class OnnxLayerExport
             case SiLU: return g.Silu(x);
             case LeakyReLU lr: return g.LeakyRelu(x, lr.NegativeSlope);
             case Identity: case Dropout: return x;
+            case Flatten f when f.StartDim == 0 || f.StartDim == -x.Rank: throw Unsupported(module, name, "flattening the batch axis");
             case Flatten: return g.Reshape(x, OutShape(module, name, x));
             case Softmax sm: return g.Softmax(x, sm.Dim < 0 ? sm.Dim + x.Rank : sm.Dim);
             case BatchNormBase bn: return FoldedBatchNorm(g, bn, x, name);
@@ -49,6 +50,7 @@ public static class OnnxLayerExport
                     gn.Bias != null ? g.Initializer(P("bias"), gn.Bias) : null, gn.Eps);
             case Upsample up when up.Mode == InterpolationMode.Nearest:
                 return g.ResizeNearest(x, OutShape(module, name, x));
+            case Upsample: throw Unsupported(module, name, "only nearest upsampling is exported");
             default:
                 throw Unsupported(module, name);
         }
