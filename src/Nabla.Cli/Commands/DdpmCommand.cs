@@ -25,6 +25,7 @@ public static class DdpmCommand
         ddpm.Subcommands.Add(CreateTrain());
         ddpm.Subcommands.Add(CreateSample());
         ddpm.Subcommands.Add(DdpmEvalCommand.Create());
+        ddpm.Subcommands.Add(ExportCommands.Ddpm());
         return ddpm;
     }
 

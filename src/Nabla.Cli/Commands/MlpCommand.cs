@@ -21,6 +21,7 @@ public static class MlpCommand
         var mlp = new Command("mlp", "Fashion-MNIST classifier (MLP or convnet): train, eval");
         mlp.Subcommands.Add(CreateTrain());
         mlp.Subcommands.Add(CreateEval());
+        mlp.Subcommands.Add(ExportCommands.Mlp());
         return mlp;
     }
 

@@ -21,6 +21,7 @@ public static class VaeCommand
         vae.Subcommands.Add(CreateSample());
         vae.Subcommands.Add(CreateInterpolate());
         vae.Subcommands.Add(VaeEvalCommand.Create());
+        vae.Subcommands.Add(ExportCommands.Vae());
         return vae;
     }
 

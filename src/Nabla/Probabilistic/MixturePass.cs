@@ -41,7 +41,7 @@ internal static class MixturePass
         int d = p.D, K = p.K;
         if (accumulate) Array.Clear(ws.ChunkStats);
         long work = (long)n * K * d * (p.Model.DiagonalOnly ? 1 : d);
-        ForEachChunk(ws.Chunks, parallel: work > 400_000, ch => RunChunk(ch, xt, n, p, ws, accumulate, lpnOut, respOut));
+        Nabla.Kernels.WorkerPool.For(ws.Chunks, work, Nabla.Kernels.ParallelThresholds.DoubleWork, ch => RunChunk(ch, xt, n, p, ws, accumulate, lpnOut, respOut));
         double total = 0;
         for (int c = 0; c < ws.Chunks; c++) total += ws.ChunkLl[c];
         if (accumulate)
@@ -55,9 +55,6 @@ internal static class MixturePass
     }
 
     /// <summary>Runs <paramref name="body"/> for chunks 0…chunks−1, on all cores when <paramref name="parallel"/>.</summary>
-    static void ForEachChunk(int chunks, bool parallel, Action<int> body) =>
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = parallel ? -1 : 1 }, body);
-
     static void RunChunk(int ch, double[] xt, int n, MixtureParameters p, Workspace ws, bool accumulate, double[]? lpnOut, double[]? respOut)
     {
         int d = p.D, K = p.K, slot = ws.Slot;
