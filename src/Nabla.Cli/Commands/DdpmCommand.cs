@@ -17,7 +17,7 @@ namespace Nabla.Cli.Commands;
 /// </summary>
 public static class DdpmCommand
 {
-    public const string CheckpointFile = "checkpoint.safetensors";
+    public const string CheckpointFile = CommonOptions.CheckpointFile;
 
     public static Command Create()
     {
@@ -37,9 +37,9 @@ public static class DdpmCommand
         var minutes = new Option<double>("--minutes") { Description = "Training time budget of this invocation in minutes (0 = none); training stops, saves and draws the pictures when it runs out", DefaultValueFactory = _ => 10 };
         var batch = new Option<int>("--batch") { Description = "Images per step", DefaultValueFactory = _ => 64 };
         var lr = new Option<float>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => 2e-4f };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of initialisation, batches, noise and sampling", DefaultValueFactory = _ => 0UL };
+        var seed = CommonOptions.Seed("Seed of initialisation, batches, noise and sampling");
         var name = new Option<string>("--name") { Description = "Run name: output goes to runs/NAME", DefaultValueFactory = _ => "ddpm" };
-        var outDir = new Option<string?>("--out") { Description = "Output folder (overrides runs/NAME)" };
+        var outDir = CommonOptions.OutFolder("Output folder (overrides runs/NAME)");
         var resume = new Option<bool>("--resume") { Description = "Continue the run in the output folder from its checkpoint, exactly where it stopped" };
         var every = new Option<int>("--checkpoint-every") { Description = "Write the checkpoint every N steps (0 = only at the end)", DefaultValueFactory = _ => 200 };
         var conditional = new Option<bool>("--conditional") { Description = "Class-conditional with label dropout 0.1 and classifier-free guidance (default)" };
@@ -49,7 +49,7 @@ public static class DdpmCommand
         var objective = new Option<string>("--objective") { Description = "What the network predicts: eps, x0 or v", DefaultValueFactory = _ => "eps" };
         var minSnr = new Option<float>("--min-snr") { Description = "γ of min-SNR-γ loss weighting (0 = plain MSE)", DefaultValueFactory = _ => 5f };
         var zeroSnr = new Option<bool>("--zero-snr") { Description = "Rescale the schedule to zero terminal SNR (needs --objective v or x0)" };
-        var data = new Option<string?>("--data") { Description = "Folder of Fashion-MNIST IDX files (default: the system copy, else the embedded test split)" };
+        var data = CommonOptions.DataFolder();
         var samplesN = new Option<int>("--samples-per-class") { Description = "Columns of samples.png (samples per class, or rows×columns/10 when unconditional)", DefaultValueFactory = _ => 8 };
         var guidance = new Option<float>("--guidance") { Description = "Guidance scale w stored as the checkpoint's default and used for samples.png (ε̂ = (1+w)·ε(x,c) − w·ε(x,∅))", DefaultValueFactory = _ => 2f };
         foreach (var o in new Option[] { steps, minutes, batch, lr, seed, name, outDir, resume, every, conditional, unconditional, preset, schedule, objective, minSnr, zeroSnr, data, samplesN, guidance }) cmd.Options.Add(o);
@@ -155,7 +155,11 @@ public static class DdpmCommand
                         {
                             long total = a.Steps > 0 ? a.Steps
                                 : Math.Max(p.Step + 1, p.Step + (long)(p.StepsPerSecond * Math.Max(0, (budget!.Value - p.Elapsed).TotalSeconds)));
-                            progress = TrainingProgress.Start("ddpm train", total, new ProgressOptions { ItemsPerStep = trainer.Options.BatchSize, StartStep = a.Steps > 0 ? startStep : p.Step - 1 }, run.Token);
+                            progress = TrainingProgress.Start("ddpm train", total, new ProgressOptions
+                            {
+                                ItemsPerStep = trainer.Options.BatchSize, StartStep = a.Steps > 0 ? startStep : p.Step - 1,
+                                TimeBudget = budget is { } b ? b - p.Elapsed : null,   // the budget left when the bar starts: it ends the run first
+                            }, run.Token);
                         }
                         progress?.Report(p.Step, p.Loss);
                     });
@@ -246,12 +250,12 @@ public static class DdpmCommand
     static Command CreateSample()
     {
         var cmd = new Command("sample", "Draw samples from a DDPM checkpoint: a .png grid or a .safetensors file (samples N×1×28×28 in [−1, 1], labels)");
-        var ck = new Option<string>("--checkpoint") { Description = "checkpoint.safetensors written by `nabla ddpm train`", Required = true };
+        var ck = CommonOptions.Checkpoint("nabla ddpm train");
         var cls = new Option<string?>("--class") { Description = "Class to draw (name such as sneaker, or index 0–9); default: every class in turn" };
         var n = new Option<int>("--n") { Description = "Number of samples", DefaultValueFactory = _ => 16 };
         var raw = new Option<bool>("--raw-weights") { Description = "Use the trained weights instead of their EMA" };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the noise", DefaultValueFactory = _ => 0UL };
-        var output = new Option<string>("--out") { Description = "samples.png (grid) or samples.safetensors (raw values)", DefaultValueFactory = _ => "samples.png" };
+        var seed = CommonOptions.Seed("Seed of the noise");
+        var output = CommonOptions.OutFile("samples.png (grid) or samples.safetensors (raw values)", "samples.png");
         foreach (var o in new Option[] { ck, cls, n, raw, seed, output }) cmd.Options.Add(o);
         var sampling = new DdpmSamplingCli().AddTo(cmd);
         cmd.SetAction(r => TrainingRun.Guard("ddpm sample", () =>

@@ -14,7 +14,7 @@ public static class ExportCommands
 {
     static (Option<string> Checkpoint, Option<string> Onnx) Common(Command cmd, string trainedBy, string defaultOnnx)
     {
-        var checkpoint = new Option<string>("--checkpoint") { Description = $"checkpoint.safetensors written by `nabla {trainedBy}`", Required = true };
+        var checkpoint = CommonOptions.Checkpoint($"nabla {trainedBy}");
         var onnx = new Option<string>("--onnx") { Description = "ONNX file to write", DefaultValueFactory = _ => defaultOnnx };
         cmd.Options.Add(checkpoint); cmd.Options.Add(onnx);
         return (checkpoint, onnx);
