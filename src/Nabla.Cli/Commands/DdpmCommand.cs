@@ -48,11 +48,12 @@ public static class DdpmCommand
         var data = new Option<string?>("--data") { Description = "Folder of Fashion-MNIST IDX files (default: the system copy, else the embedded test split)" };
         var samplesN = new Option<int>("--samples-per-class") { Description = "Columns of samples.png (samples per class, or rows×columns/10 when unconditional)", DefaultValueFactory = _ => 8 };
         var guidance = new Option<float>("--guidance") { Description = "Guidance scale w of samples.png (ε̂ = (1+w)·ε(x,c) − w·ε(x,∅))", DefaultValueFactory = _ => 2f };
-        foreach (var o in new Option[] { steps, minutes, batch, lr, seed, name, outDir, resume, every, conditional, unconditional, preset, schedule, data, samplesN, guidance }) cmd.Options.Add(o);
-        cmd.SetAction(r => TrainingRun.Guard("ddpm train", () =>
+        var distributed = new Option<string>("--distributed") { Description = "auto (MPI when started by mpirun), none, or mpi: data-parallel over the ranks of `mpirun -np N`; --batch is per rank", DefaultValueFactory = _ => "auto" };
+        foreach (var o in new Option[] { steps, minutes, batch, lr, seed, name, outDir, resume, every, conditional, unconditional, preset, schedule, data, samplesN, guidance, distributed }) cmd.Options.Add(o);
+        cmd.SetAction(r => DistributedRun.Guard("ddpm train", r.GetValue(distributed)!, Path.Combine(r.GetValue(outDir) ?? Path.Combine("runs", r.GetValue(name)!), CheckpointFile), dist =>
         {
             if (r.GetValue(conditional) && r.GetValue(unconditional)) throw new ArgumentException("--conditional and --unconditional exclude each other");
-            return Train(new TrainArgs(
+            return Train(dist, new TrainArgs(
                 r.GetValue(steps), r.GetValue(minutes), r.GetValue(batch), r.GetValue(lr), r.GetValue(seed),
                 r.GetValue(outDir) ?? Path.Combine("runs", r.GetValue(name)!), r.GetValue(resume), r.GetValue(every),
                 !r.GetValue(unconditional), r.GetValue(preset)!, r.GetValue(schedule)!, r.GetValue(data), r.GetValue(samplesN), r.GetValue(guidance)));
@@ -80,7 +81,7 @@ public static class DdpmCommand
         return (new Tensor(x, d.Train.Inputs.Shape), d.Train.Labels, $"{d.Source.Description}, {d.Train.Count:N0} training images");
     }
 
-    static int Train(TrainArgs a)
+    static int Train(DistributedRun dist, TrainArgs a)
     {
         if (a.Steps < 1) throw new ArgumentException($"--steps must be ≥ 1, got {a.Steps}");
         if (!(a.Minutes >= 0)) throw new ArgumentException($"--minutes must be ≥ 0, got {a.Minutes}");
@@ -91,23 +92,23 @@ public static class DdpmCommand
         DdpmTrainer trainer;
         if (a.Resume)
         {
-            if (!File.Exists(ckPath)) throw new FileNotFoundException($"--resume: no checkpoint at {ckPath}");
-            trainer = DdpmTrainer.Resume(ckPath, images, labels);
+            if (dist.IsWriter && !File.Exists(ckPath)) throw new FileNotFoundException($"--resume: no checkpoint at {ckPath}");
+            trainer = DdpmTrainer.Resume(ckPath, images, labels, dist.Parallel);
             Console.WriteLine($"resuming {ckPath} at step {trainer.Step:N0}");
         }
         else
         {
-            if (File.Exists(ckPath)) throw new IOException($"{ckPath} exists: pass --resume to continue it, or choose another --name/--out");
+            if (dist.IsWriter && File.Exists(ckPath)) throw new IOException($"{ckPath} exists: pass --resume to continue it, or choose another --name/--out");
             var cfg = DdpmPresets.Get(a.Preset, a.Conditional ? 10 : 0);
             var opts = new DdpmTrainingOptions { BatchSize = a.Batch, LearningRate = a.Lr, Seed = a.Seed, Schedule = ParseSchedule(a.Schedule) };
-            trainer = new DdpmTrainer(cfg, opts, images, labels);
+            trainer = new DdpmTrainer(cfg, opts, images, labels).UseDataParallel(dist.Parallel);
         }
-        Directory.CreateDirectory(a.Out);
+        if (dist.IsWriter) Directory.CreateDirectory(a.Out);
         var cfgU = trainer.Model.Config;
         Console.WriteLine($"data: {source}");
         Console.WriteLine($"model: UNet {cfgU.BaseChannels}×[{string.Join(",", cfgU.ChannelMults)}], {trainer.Model.ParameterCount():N0} parameters, " +
             (trainer.Conditional ? $"class-conditional (label dropout {trainer.Options.LabelDropout})" : "unconditional") +
-            $"; T = {trainer.Schedule.T}, {trainer.Options.Schedule} β; Adam lr {trainer.Options.LearningRate}, batch {trainer.Options.BatchSize}");
+            $"; T = {trainer.Schedule.T}, {trainer.Options.Schedule} β; Adam lr {trainer.Options.LearningRate}, {dist.DescribeBatch(trainer.Options.BatchSize)}");
         Console.WriteLine($"output: {Path.GetFullPath(a.Out)}  (Ctrl-C saves and stops)");
 
         var run = new TrainingRun();   // Ctrl-C: the first press saves and stops, a second ends the process
@@ -123,13 +124,15 @@ public static class DdpmCommand
             }
             else
             {
-                using var progress = TrainingProgress.Start("ddpm train", a.Steps, new ProgressOptions { ItemsPerStep = trainer.Options.BatchSize, StartStep = startStep }, run.Token);
+                using var progress = TrainingProgress.Start("ddpm train", a.Steps, new ProgressOptions { ItemsPerStep = trainer.GlobalBatchSize, StartStep = startStep }, run.Token);
                 result = trainer.Train(a.Steps, a.Minutes > 0 ? TimeSpan.FromMinutes(a.Minutes) : null, ckPath, a.Every, run.Token,
                     p => progress.Report(p.Step, p.Loss));
             }
         }
         finally { run.Dispose(); }
         double trainSeconds = sw.Elapsed.TotalSeconds;
+        int exitCode = result.Status == DdpmTrainingStatus.Diverged ? 1 : result.Status == DdpmTrainingStatus.Cancelled ? 130 : 0;
+        if (!dist.IsWriter) return exitCode;   // rank 0 alone reports, plots and samples
         Console.WriteLine(result.Status switch
         {
             DdpmTrainingStatus.Diverged => $"stopped: {result.Message}",
@@ -152,7 +155,7 @@ public static class DdpmCommand
             Console.WriteLine($"pictures skipped; draw them with: nabla ddpm sample --checkpoint {ckPath} --out {Path.Combine(a.Out, "samples.png")}");
         WriteConfigJson(Path.Combine(a.Out, "config.json"), trainer, result, source, sampling, trainSeconds, drawn);
         Console.WriteLine($"wrote {string.Join(", ", new[] { "checkpoint.safetensors", "config.json", "loss.png", drawn ? "samples.png" : null, drawn ? "trajectory.png" : null }.Where(s => s != null && File.Exists(Path.Combine(a.Out, s))))} in {a.Out}");
-        return result.Status == DdpmTrainingStatus.Diverged ? 1 : result.Status == DdpmTrainingStatus.Cancelled ? 130 : 0;
+        return exitCode;
     }
 
     static void WriteConfigJson(string path, DdpmTrainer tr, DdpmTrainingResult result, string source, DdpmSamplingOptions sampling, double seconds, bool drawn)
