@@ -109,7 +109,7 @@ public static class DdpmCommand
         Console.WriteLine($"model: UNet {cfgU.BaseChannels}×[{string.Join(",", cfgU.ChannelMults)}], {trainer.Model.ParameterCount():N0} parameters, " +
             (trainer.Conditional ? $"class-conditional (label dropout {trainer.Options.LabelDropout})" : "unconditional") +
             $"; T = {trainer.Schedule.T}, {trainer.Options.Schedule} β; Adam lr {trainer.Options.LearningRate}, {dist.DescribeBatch(trainer.Options.BatchSize)}");
-        Console.WriteLine($"output: {Path.GetFullPath(a.Out)}  (Ctrl-C saves and stops)");
+        Console.WriteLine($"output: {Path.GetFullPath(a.Out)}  " + (dist.WorldSize == 1 ? "(Ctrl-C saves and stops)" : "(Ctrl-C stops every rank; the last checkpoint is kept)"));
 
         var run = new TrainingRun();   // Ctrl-C: the first press saves and stops, a second ends the process
         var sw = Stopwatch.StartNew();
