@@ -59,7 +59,11 @@ internal sealed unsafe class MpiNative
     public static MpiNative Load()
     {
         var explicitName = Environment.GetEnvironmentVariable("NABLA_MPI_LIBRARY");
-        var names = string.IsNullOrEmpty(explicitName) ? LibraryNames : new[] { explicitName };
+        return string.IsNullOrEmpty(explicitName) ? Load(LibraryNames, null) : Load(new[] { explicitName }, explicitName);
+    }
+
+    internal static MpiNative Load(IReadOnlyList<string> names, string? explicitName)
+    {
         foreach (var name in names)
         {
             // Open MPI dlopens its components (btl, pml, …), which resolve symbols of libmpi and its libraries:
@@ -67,8 +71,8 @@ internal sealed unsafe class MpiNative
             if (OperatingSystem.IsLinux()) DlOpenGlobal(name);
             if (NativeLibrary.TryLoad(name, out var lib)) return new MpiNative(lib, name);
         }
-        throw new MpiUnavailableException(string.IsNullOrEmpty(explicitName)
-            ? $"Open MPI's library (tried {string.Join(", ", LibraryNames)}) was not found: install Open MPI (Debian/Ubuntu: apt-get install openmpi-bin libopenmpi3; macOS: brew install open-mpi), or set NABLA_MPI_LIBRARY to the path of libmpi"
+        throw new MpiUnavailableException(explicitName == null
+            ? $"Open MPI's library (tried {string.Join(", ", names)}) was not found: install Open MPI (Debian/Ubuntu: apt-get install openmpi-bin libopenmpi3; macOS: brew install open-mpi), or set NABLA_MPI_LIBRARY to the path of libmpi"
             : $"NABLA_MPI_LIBRARY='{explicitName}' could not be loaded: set it to the path of Open MPI's libmpi (e.g. /usr/lib/x86_64-linux-gnu/libmpi.so.40)");
     }
 

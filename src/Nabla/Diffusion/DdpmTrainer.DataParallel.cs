@@ -21,13 +21,18 @@ public sealed partial class DdpmTrainer
     /// <summary>Images per step over every shard and process: K·b.</summary>
     public int GlobalBatchSize => parallel.ShardCount * Options.BatchSize;
 
-    /// <summary>Trains data-parallel from now on: rank 0's weights, buffers and EMA weights are copied to every process.</summary>
+    /// <summary>Trains data-parallel from now on: rank 0's weights, buffers, EMA weights and generator state are copied to every process.</summary>
     public DdpmTrainer UseDataParallel(IDataParallel dataParallel)
     {
         ArgumentNullException.ThrowIfNull(dataParallel);
         parallel = dataParallel;
         parallel.Broadcast(Model.NamedParameters().Concat(Model.NamedBuffers()).Select(p => p.Value).ToList());
         parallel.Broadcast(EmaModel.NamedParameters().Concat(EmaModel.NamedBuffers()).Select(p => p.Value).ToList());
+        var rng = new byte[16];   // and rank 0's generator state, from which every shard's stream derives
+        BitConverter.TryWriteBytes(rng.AsSpan(0, 8), Generator.Seed);
+        BitConverter.TryWriteBytes(rng.AsSpan(8, 8), Generator.Offset);
+        rng = parallel.BroadcastBytes(rng)!;
+        Generator = new Generator(BitConverter.ToUInt64(rng, 0), BitConverter.ToUInt64(rng, 8));
         return this;
     }
 
