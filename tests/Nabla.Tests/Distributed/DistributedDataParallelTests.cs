@@ -90,6 +90,19 @@ public class DistributedDataParallelTests
     }
 
     [Fact]
+    public void OneRanksCancellationStopsEveryRankAfterTheSameStep()
+    {
+        var (x, y) = DdpmTrainerTests.TinyData();
+        var results = ThreadGroup.Run(2, g =>
+        {
+            var tr = new DdpmTrainer(DdpmTrainerTests.TinyConfig(), Opts, x, y).UseDataParallel(new DistributedDataParallel(g));
+            using var cts = new CancellationTokenSource();
+            return tr.Train(10, cancellation: cts.Token, progress: p => { if (g.Rank == 1 && p.Step == 2) cts.Cancel(); });
+        });
+        Assert.All(results, r => { Assert.Equal(DdpmTrainingStatus.Cancelled, r.Status); Assert.Equal(3, r.Step); });
+    }
+
+    [Fact]
     public void ADivergedRankIsAnErrorOnEveryRank()
     {
         var (x, y) = DdpmTrainerTests.TinyData();
