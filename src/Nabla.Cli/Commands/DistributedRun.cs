@@ -33,7 +33,7 @@ internal sealed class DistributedRun : IDisposable
             {
                 ctx.Cancel = true;
                 Console.Error.WriteLine($"nabla {command} (rank {Rank} of {WorldSize}): stopped by mpirun (another rank ended or the job was interrupted)" +
-                    (checkpoint != null ? $"; the last checkpoint, {checkpoint}, is intact" : ""));
+                    (checkpoint != null && File.Exists(checkpoint) ? $"; the last checkpoint, {checkpoint}, is intact" : ""));
                 Console.Error.Flush();
                 Environment.Exit(143);
             });
