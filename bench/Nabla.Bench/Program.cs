@@ -11,8 +11,8 @@ var workloads = new Dictionary<string, Action<string[]>>(StringComparer.OrdinalI
     ["mlp"] = MlpWorkload.Run,
     ["cnn"] = CnnWorkload.Run,
     ["vae"] = VaeWorkload.Run,
-    ["unet"] = UNetWorkload.Run,
-    ["peak"] = PeakWorkload.Run,
+    ["allreduce"] = AllReduceWorkload.Run,  // under mpirun -np N
+    ["ddpm-dp"] = DdpmParallelWorkload.Run,  // under mpirun -np N, or one process
     ["convprobe"] = ConvProbe.Run,  // hidden: per-shape conv timings
 };
 if (args.Length == 0 || !workloads.TryGetValue(args[0], out var run))

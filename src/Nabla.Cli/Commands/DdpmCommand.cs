@@ -52,11 +52,12 @@ public static class DdpmCommand
         var data = CommonOptions.DataFolder();
         var samplesN = new Option<int>("--samples-per-class") { Description = "Columns of samples.png (samples per class, or rows×columns/10 when unconditional)", DefaultValueFactory = _ => 8 };
         var guidance = new Option<float>("--guidance") { Description = "Guidance scale w stored as the checkpoint's default and used for samples.png (ε̂ = (1+w)·ε(x,c) − w·ε(x,∅))", DefaultValueFactory = _ => 2f };
-        foreach (var o in new Option[] { steps, minutes, batch, lr, seed, name, outDir, resume, every, conditional, unconditional, preset, schedule, objective, minSnr, zeroSnr, data, samplesN, guidance }) cmd.Options.Add(o);
-        cmd.SetAction(r => TrainingRun.Guard("ddpm train", () =>
+        var distributed = new Option<string>("--distributed") { Description = "auto (MPI when started by mpirun), none, or mpi: data-parallel over the ranks of `mpirun -np N`; --batch is per rank", DefaultValueFactory = _ => "auto" };
+        foreach (var o in new Option[] { steps, minutes, batch, lr, seed, name, outDir, resume, every, conditional, unconditional, preset, schedule, objective, minSnr, zeroSnr, data, samplesN, guidance, distributed }) cmd.Options.Add(o);
+        cmd.SetAction(r => DistributedRun.Guard("ddpm train", r.GetValue(distributed)!, Path.Combine(r.GetValue(outDir) ?? Path.Combine("runs", r.GetValue(name)!), CheckpointFile), dist =>
         {
             if (r.GetValue(conditional) && r.GetValue(unconditional)) throw new ArgumentException("--conditional and --unconditional exclude each other");
-            return Train(new TrainArgs(
+            return Train(dist, new TrainArgs(
                 r.GetValue(steps), r.GetValue(minutes), r.GetValue(batch), r.GetValue(lr), r.GetValue(seed),
                 r.GetValue(outDir) ?? Path.Combine("runs", r.GetValue(name)!), r.GetValue(resume), r.GetValue(every),
                 !r.GetValue(unconditional), r.GetValue(preset)!, r.GetValue(schedule)!, r.GetValue(data), r.GetValue(samplesN), r.GetValue(guidance),
@@ -95,7 +96,7 @@ public static class DdpmCommand
         return (new Tensor(x, d.Train.Inputs.Shape), d.Train.Labels, $"{d.Source.Description}, {d.Train.Count:N0} training images");
     }
 
-    static int Train(TrainArgs a)
+    static int Train(DistributedRun dist, TrainArgs a)
     {
         if (a.Steps < 0) throw new ArgumentException($"--steps must be ≥ 0 (0 = no cap), got {a.Steps}");
         if (!(a.Minutes >= 0)) throw new ArgumentException($"--minutes must be ≥ 0, got {a.Minutes}");
@@ -108,28 +109,28 @@ public static class DdpmCommand
         DdpmTrainer trainer;
         if (a.Resume)
         {
-            if (!File.Exists(ckPath)) throw new FileNotFoundException($"--resume: no checkpoint at {ckPath}");
-            trainer = DdpmTrainer.Resume(ckPath, images, labels);
+            if (dist.IsWriter && !File.Exists(ckPath)) throw new FileNotFoundException($"--resume: no checkpoint at {ckPath}");
+            trainer = DdpmTrainer.Resume(ckPath, images, labels, dist.Parallel);
             Console.WriteLine($"resuming {ckPath} at step {trainer.Step:N0}");
         }
         else
         {
-            if (File.Exists(ckPath)) throw new IOException($"{ckPath} exists: pass --resume to continue it, or choose another --name/--out");
+            if (dist.IsWriter && File.Exists(ckPath)) throw new IOException($"{ckPath} exists: pass --resume to continue it, or choose another --name/--out");
             var cfg = DdpmPresets.Get(a.Preset, a.Conditional ? 10 : 0);
             var opts = new DdpmTrainingOptions
             {
                 BatchSize = a.Batch, LearningRate = a.Lr, Seed = a.Seed, Schedule = ParseSchedule(a.Schedule),
                 Objective = a.Objective, MinSnrGamma = a.MinSnr, ZeroTerminalSnr = a.ZeroSnr, DefaultGuidance = a.Guidance,
             };
-            trainer = new DdpmTrainer(cfg, opts, images, labels);
+            trainer = new DdpmTrainer(cfg, opts, images, labels).UseDataParallel(dist.Parallel);
         }
-        Directory.CreateDirectory(a.Out);
+        if (dist.IsWriter) Directory.CreateDirectory(a.Out);
         var cfgU = trainer.Model.Config;
         Console.WriteLine($"data: {source}");
         Console.WriteLine($"model: UNet {cfgU.BaseChannels}×[{string.Join(",", cfgU.ChannelMults)}], {trainer.Model.ParameterCount():N0} parameters, " +
             (trainer.Conditional ? $"class-conditional (label dropout {trainer.Options.LabelDropout})" : "unconditional") +
-            $"; T = {trainer.Schedule.T}, {trainer.Options.Schedule} β{(trainer.Options.ZeroTerminalSnr ? " (zero terminal SNR)" : "")}, {trainer.Options.Objective} objective{(trainer.Options.MinSnrGamma > 0 ? $", min-SNR γ = {trainer.Options.MinSnrGamma}" : "")}; Adam lr {trainer.Options.LearningRate}, batch {trainer.Options.BatchSize}");
-        Console.WriteLine($"output: {Path.GetFullPath(a.Out)}  (Ctrl-C saves and stops)");
+            $"; T = {trainer.Schedule.T}, {trainer.Options.Schedule} β{(trainer.Options.ZeroTerminalSnr ? " (zero terminal SNR)" : "")}, {trainer.Options.Objective} objective{(trainer.Options.MinSnrGamma > 0 ? $", min-SNR γ = {trainer.Options.MinSnrGamma}" : "")}; Adam lr {trainer.Options.LearningRate}, {dist.DescribeBatch(trainer.Options.BatchSize)}");
+        Console.WriteLine($"output: {Path.GetFullPath(a.Out)}  " + (dist.WorldSize == 1 ? "(Ctrl-C saves and stops)" : "(Ctrl-C stops every rank; the last checkpoint is kept)"));
 
         var run = new TrainingRun();   // Ctrl-C: the first press saves and stops, a second ends the process
         var sw = Stopwatch.StartNew();
@@ -157,7 +158,7 @@ public static class DdpmCommand
                                 : Math.Max(p.Step + 1, p.Step + (long)(p.StepsPerSecond * Math.Max(0, (budget!.Value - p.Elapsed).TotalSeconds)));
                             progress = TrainingProgress.Start("ddpm train", total, new ProgressOptions
                             {
-                                ItemsPerStep = trainer.Options.BatchSize, StartStep = a.Steps > 0 ? startStep : p.Step - 1,
+                                ItemsPerStep = trainer.GlobalBatchSize, StartStep = a.Steps > 0 ? startStep : p.Step - 1,
                                 TimeBudget = budget is { } b ? b - p.Elapsed : null,   // the budget left when the bar starts: it ends the run first
                             }, run.Token);
                         }
@@ -169,6 +170,8 @@ public static class DdpmCommand
         }
         finally { run.Dispose(); }
         double trainSeconds = sw.Elapsed.TotalSeconds;
+        int exitCode = result.Status == DdpmTrainingStatus.Diverged ? 1 : result.Status == DdpmTrainingStatus.Cancelled ? 130 : 0;
+        if (!dist.IsWriter) return exitCode;   // rank 0 alone reports, plots and samples
         Console.WriteLine(result.Status switch
         {
             DdpmTrainingStatus.Diverged => $"stopped: {result.Message}",
@@ -192,7 +195,7 @@ public static class DdpmCommand
             Console.WriteLine($"pictures skipped; draw them with: nabla ddpm sample --checkpoint {ckPath} --out {Path.Combine(a.Out, "samples.png")}");
         WriteConfigJson(Path.Combine(a.Out, "config.json"), trainer, result, source, sampling, trainSeconds, drawn);
         Console.WriteLine($"wrote {string.Join(", ", new[] { "checkpoint.safetensors", "config.json", "loss.png", drawn ? "samples.png" : null, drawn ? "trajectory.png" : null }.Where(s => s != null && File.Exists(Path.Combine(a.Out, s))))} in {a.Out}");
-        return result.Status == DdpmTrainingStatus.Diverged ? 1 : result.Status == DdpmTrainingStatus.Cancelled ? 130 : 0;
+        return exitCode;
     }
 
     static void WriteConfigJson(string path, DdpmTrainer tr, DdpmTrainingResult result, string source, DiffusionSamplingOptions sampling, double seconds, bool drawn)

@@ -52,7 +52,14 @@ public sealed class DdpmCheckpoint
     public static DdpmCheckpoint Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"DDPM checkpoint '{path}' does not exist", path);
-        var file = SafeTensorFile.Read(path);
+        return Read(SafeTensorFile.Read(path), path);
+    }
+
+    /// <summary>Reads a checkpoint from its bytes (e.g. sent by another process); <paramref name="path"/> names it in errors.</summary>
+    public static DdpmCheckpoint Read(byte[] bytes, string path) => Read(SafeTensorFile.Read(bytes, path), path);
+
+    static DdpmCheckpoint Read(SafeTensorFile file, string path)
+    {
         var tensors = file.ReadAll();
         var meta = file.Metadata;
         string M(string key) => meta.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"DDPM checkpoint '{path}': metadata field '{key}' is missing");
