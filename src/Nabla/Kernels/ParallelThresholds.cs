@@ -15,6 +15,12 @@ public static class ParallelThresholds
     /// <summary>From this many floating-point operations in total a batch of images (convolutions) is split over the threads.</summary>
     public const double BatchFlops = 2e6;
 
+    /// <summary>
+    /// A split batch is cut into this many slots (fewer when it has fewer images), whatever the thread count: each slot
+    /// sums its own ∂W, and the slots are added in order, so results are the same bit for bit on 1, 2 or 16 threads.
+    /// </summary>
+    public const int BatchSlots = 4;
+
     /// <summary>From this many elements in total the rows (channels, groups) of a normalization or softmax are split over the threads.</summary>
     public const long RowElements = 1 << 15;
 

@@ -25,8 +25,8 @@ internal static class ImageBatch
     public static int Workers(int n, double flops, long gemmWork = 0)
     {
         if (gemmWork >= Kernels.ParallelThresholds.GemmWork) return 1;
-        int workers = Math.Min(n, Kernels.WorkerPool.Threads);
-        return workers <= 1 || flops < Kernels.ParallelThresholds.BatchFlops ? 1 : workers;
+        int slots = Math.Min(n, Kernels.ParallelThresholds.BatchSlots);   // not the thread count: see BatchSlots
+        return slots <= 1 || flops < Kernels.ParallelThresholds.BatchFlops ? 1 : slots;
     }
 
     public static float[] Rent(int length) => ArrayPool<float>.Shared.Rent(Math.Max(1, length));

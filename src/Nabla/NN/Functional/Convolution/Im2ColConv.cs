@@ -20,12 +20,12 @@ internal class Im2ColConv
 
     protected static int Workers(int n, double flops) => ImageBatch.Workers(n, flops);
 
-    /// <summary>Images per chunk: at most <see cref="ChunkFloats"/> per matrix, and at least four chunks per worker so
+    /// <summary>Images per chunk: at most <see cref="ChunkFloats"/> per matrix, and at least two chunks per slot so
     /// that a core slowed by other processes takes fewer of them (chunks are handed out dynamically).</summary>
     protected static int Chunk(int images, int workers, long floatsPerImage)
     {
         int byMemory = (int)Math.Clamp(ChunkFloats / Math.Max(1, floatsPerImage), 1, Math.Max(1, images));
-        return workers > 1 ? Math.Clamp(images / (4 * workers), 1, byMemory) : byMemory;
+        return workers > 1 ? Math.Clamp(images / (2 * workers), 1, byMemory) : byMemory;
     }
 
     /// <summary>The first image of the next unclaimed chunk (≥ the batch size when none is left).</summary>
