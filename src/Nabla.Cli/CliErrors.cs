@@ -65,7 +65,7 @@ public static class CliErrors
         OperationCanceledException => (Interrupted, "cancelled"),
         AggregateException { InnerExceptions.Count: 1 } a => Classify(a.InnerException!),
         ArgumentException a => (Usage, a.ParamName is { } p ? a.Message.Replace($" (Parameter '{p}')", "") : a.Message),
-        FormatException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException
+        FormatException or InvalidDataException or Nabla.IO.DataFormatException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException
             or System.Text.Json.JsonException => (Usage, e.Message),
         IOException => (Failure, e.Message),
         _ => (Failure, $"internal error ({e.GetType().Name}): {e.Message}"),

@@ -74,6 +74,7 @@ public class CliErrorsTests
         Assert.Contains("boom", CliErrors.Classify(new InvalidOperationException("boom")).Message);
         Assert.Equal(CliErrors.Usage, CliErrors.Classify(new FileNotFoundException("f")).Code);
         Assert.Equal(CliErrors.Usage, CliErrors.Classify(new InvalidDataException("f")).Code);
+        Assert.Equal(CliErrors.Usage, CliErrors.Classify(new Nabla.IO.SafeTensorsFormatException("f", null, "bad")).Code);   // an IOException, but bad input
         Assert.Equal(CliErrors.Interrupted, CliErrors.Classify(new OperationCanceledException()).Code);
 
         var err = new StringWriter();
