@@ -1,0 +1,57 @@
+using Nabla.Models;
+using Nabla.NN;
+using Nabla.Optim;
+
+namespace Nabla.Tests.Models;
+
+/// <summary>
+/// One training step of the `ddpm` workload's UNet against PyTorch (tests/fixtures/gen/unet_train_step.py): the
+/// reference weights, batch 16, loss = mean((ε̂ − ε)²), every parameter's gradient, and every parameter after one
+/// Adam step, each matched to 1e-4 relative. At batch 16 the step crosses every threshold of the convolution code:
+/// batches of ≥ 2·10⁶ flops split over workers (the 32-channel 28×28 layers; ImageBatch.ParallelThreshold), per-image
+/// products of m·n·k ≥ 96³ run as threaded GEMMs one image after another (the 64-channel 14×14 layers: 64·576·196;
+/// Gemm.ParallelWork), chunks limited by the 2¹⁸-float chunk size (576·196 floats per image there: two images a
+/// chunk; ConvBatched), ∂W summed in chunk slots, and the stride-1 implicit-GEMM and strided im2col paths.
+/// </summary>
+public class UNetTrainStepTests
+{
+    static void Near(Tensor expected, Tensor actual, string what, double tol = 1e-4)
+    {
+        Assert.Equal(expected.Shape, actual.Shape);
+        var e = expected.Data; var a = actual.Data;
+        double scale = 0;
+        for (int i = 0; i < e.Length; i++) scale = Math.Max(scale, Math.Abs(e[i]));
+        for (int i = 0; i < e.Length; i++)
+            Assert.True(Math.Abs(e[i] - a[i]) <= tol * Math.Max(scale, 1e-30), $"{what}[{i}]: {a[i]:g7} vs PyTorch {e[i]:g7} (tensor max {scale:g3})");
+    }
+
+    [Fact]
+    public void OneTrainingStepMatchesPyTorch()
+    {
+        var fx = UNetTests.ReadFixture("unet_train_step.safetensors");
+        var weights = UNetTests.ReadFixture("ddpm_unet.safetensors");
+        var m = UNet.DdpmWorkload(gen: new Generator(5));
+        m.LoadStateDict(weights.Where(p => !p.Key.Contains("put.")).ToDictionary(p => p.Key, p => p.Value), strict: true);
+        m.Train();
+        var opt = new Adam(m.Parameters(), lr: 2e-4);
+        m.ZeroGrad();
+        var loss = Functional.MseLoss(m.Forward(fx["input.x"], fx["input.t"]), fx["input.eps"]);
+        Assert.True(Math.Abs(loss.Item() - fx["output.loss"].Data[0]) <= 1e-4 * Math.Abs(fx["output.loss"].Data[0]), $"loss {loss.Item()} vs {fx["output.loss"].Data[0]}");
+        loss.Backward();
+        var named = m.NamedParameters().ToList();
+        Assert.Equal(fx.Keys.Count(k => k.StartsWith("grad.")), named.Count);
+        foreach (var (name, p) in named) Near(fx["grad." + name], p.Grad!, "∂" + name);
+        opt.Step();
+        // the first Adam step moves each weight by ≈ ±lr (m̂/√v̂ ≈ sign g): compare the weights and the moves
+        foreach (var (name, p) in named)
+        {
+            Near(fx["after." + name], p, name);
+            var before = weights[name].Data; var after = fx["after." + name].Data; var got = p.Data;
+            int bad = 0;
+            for (int i = 0; i < got.Length; i++)
+                if (Math.Abs((got[i] - before[i]) - (after[i] - before[i])) > 1e-2 * 2e-4) bad++;
+            // a gradient within float32 noise of 0 may move either way; no more than 0.1 % of the weights
+            Assert.True(bad <= Math.Max(1, got.Length / 1000), $"{name}: {bad} of {got.Length} Adam moves differ from PyTorch's by > 1 % of lr");
+        }
+    }
+}
