@@ -42,16 +42,21 @@ public class UNetTrainStepTests
         Assert.Equal(fx.Keys.Count(k => k.StartsWith("grad.")), named.Count);
         foreach (var (name, p) in named) Near(fx["grad." + name], p.Grad!, "∂" + name);
         opt.Step();
-        // the first Adam step moves each weight by ≈ ±lr (m̂/√v̂ ≈ sign g): compare the weights and the moves
+        // The first Adam step moves each weight by lr·g/(|g| + 1e-8): ±lr once |g| ≫ 1e-8, but for a gradient within
+        // the 1e-4 (of its tensor's largest) that the gradients were matched to, the size of the move is not determined
+        // by that match: those weights need only move by at most lr. Every other weight matches PyTorch to 1e-4 relative.
         foreach (var (name, p) in named)
         {
-            Near(fx["after." + name], p, name);
-            var before = weights[name].Data; var after = fx["after." + name].Data; var got = p.Data;
-            int bad = 0;
+            var gRef = fx["grad." + name].Data; var after = fx["after." + name].Data; var before = weights[name].Data; var got = p.Data;
+            float gMax = 0, wMax = 0;
+            for (int i = 0; i < gRef.Length; i++) { gMax = Math.Max(gMax, Math.Abs(gRef[i])); wMax = Math.Max(wMax, Math.Abs(after[i])); }
             for (int i = 0; i < got.Length; i++)
-                if (Math.Abs((got[i] - before[i]) - (after[i] - before[i])) > 1e-2 * 2e-4) bad++;
-            // a gradient within float32 noise of 0 may move either way; no more than 0.1 % of the weights
-            Assert.True(bad <= Math.Max(1, got.Length / 1000), $"{name}: {bad} of {got.Length} Adam moves differ from PyTorch's by > 1 % of lr");
+            {
+                if (Math.Abs(gRef[i]) >= 1e-4f * gMax)
+                    Assert.True(Math.Abs(got[i] - after[i]) <= 1e-4 * wMax, $"{name}[{i}] after Adam: {got[i]:g7} vs PyTorch {after[i]:g7} (∂ {gRef[i]:g3})");
+                else
+                    Assert.True(Math.Abs(got[i] - before[i]) <= 1.0001 * 2e-4, $"{name}[{i}] moved by {got[i] - before[i]:g3}, more than lr");
+            }
         }
     }
 }
