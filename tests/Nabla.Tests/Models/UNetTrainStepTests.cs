@@ -26,18 +26,42 @@ public class UNetTrainStepTests
     }
 
     [Fact]
-    public void OneTrainingStepMatchesPyTorch()
+    public void OneTrainingStepOfTheReferenceUNetMatchesPyTorch()
     {
-        var fx = UNetTests.ReadFixture("unet_train_step.safetensors");
-        var weights = UNetTests.ReadFixture("ddpm_unet.safetensors");
-        var m = UNet.DdpmWorkload(gen: new Generator(5));
-        m.LoadStateDict(weights.Where(p => !p.Key.Contains("put.")).ToDictionary(p => p.Key, p => p.Value), strict: true);
+        var weights = UNetTests.ReadFixture("ddpm_unet.safetensors").Where(p => !p.Key.Contains("put.")).ToDictionary(p => p.Key, p => p.Value);
+        Check(UNet.DdpmWorkloadConfig(), weights, UNetTests.ReadFixture("unet_train_step.safetensors"));
+    }
+
+    /// <summary>
+    /// Class-conditional, two residual blocks per level, self-attention at level 2 and in the middle (2 heads), nearest
+    /// upsampling, labels including "no label" (tests/fixtures/gen/unet_cond_train_step.py mirrors this network).
+    /// </summary>
+    [Fact]
+    public void OneTrainingStepOfAConditionalUNetWithAttentionAndNearestUpsamplingMatchesPyTorch()
+    {
+        var cfg = new UNetConfig
+        {
+            BaseChannels = 16, ChannelMults = new[] { 1, 2 }, ResBlocksPerLevel = 2, Groups = 8, SinusoidalDim = 32, TimeEmbedDim = 64,
+            AttentionLevels = new[] { 2 }, MidAttention = true, AttentionHeads = 2, NumClasses = 10, Upsample = UpsampleMode.NearestConv,
+        };
+        var fx = UNetTests.ReadFixture("unet_cond_train_step.safetensors");
+        var weights = fx.Where(p => !(p.Key.StartsWith("input.") || p.Key.StartsWith("output.") || p.Key.StartsWith("grad.") || p.Key.StartsWith("after.")))
+            .ToDictionary(p => p.Key, p => p.Value);
+        Check(cfg, weights, fx);
+    }
+
+    static void Check(UNetConfig cfg, Dictionary<string, Tensor> weights, Dictionary<string, Tensor> fx)
+    {
+        var m = new UNet(cfg, new Generator(5));
+        Assert.Equal(weights.Keys.OrderBy(k => k), m.StateDict().Keys.OrderBy(k => k));
+        var initial = weights.ToDictionary(p => p.Key, p => p.Value.ToArray());   // a copy: loading may share the arrays
+        m.LoadStateDict(weights, strict: true);
         m.Train();
-        var opt = new Adam(m.Parameters(), lr: 2e-4);
         m.ZeroGrad();
-        var loss = Functional.MseLoss(m.Forward(fx["input.x"], fx["input.t"]), fx["input.eps"]);
+        var loss = Functional.MseLoss(m.Forward(fx["input.x"], fx["input.t"], fx.GetValueOrDefault("input.labels")), fx["input.eps"]);
         Assert.True(Math.Abs(loss.Item() - fx["output.loss"].Data[0]) <= 1e-4 * Math.Abs(fx["output.loss"].Data[0]), $"loss {loss.Item()} vs {fx["output.loss"].Data[0]}");
         loss.Backward();
+        var opt = new Adam(m.Parameters(), lr: 2e-4);
         var named = m.NamedParameters().ToList();
         Assert.Equal(fx.Keys.Count(k => k.StartsWith("grad.")), named.Count);
         foreach (var (name, p) in named) Near(fx["grad." + name], p.Grad!, "∂" + name);
@@ -47,7 +71,7 @@ public class UNetTrainStepTests
         // by that match: those weights need only move by at most lr. Every other weight matches PyTorch to 1e-4 relative.
         foreach (var (name, p) in named)
         {
-            var gRef = fx["grad." + name].Data; var after = fx["after." + name].Data; var before = weights[name].Data; var got = p.Data;
+            var gRef = fx["grad." + name].Data; var after = fx["after." + name].Data; var before = initial[name]; var got = p.Data;
             float gMax = 0, wMax = 0;
             for (int i = 0; i < gRef.Length; i++) { gMax = Math.Max(gMax, Math.Abs(gRef[i])); wMax = Math.Max(wMax, Math.Abs(after[i])); }
             for (int i = 0; i < got.Length; i++)
