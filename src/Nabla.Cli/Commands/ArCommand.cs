@@ -50,7 +50,6 @@ public static class ArCommand
 
     static int Run(ParseResult r, Common o, int forecastSteps, double alpha, string? outPath)
     {
-        try
         {
             string? path = r.GetValue(o.File);
             string? column = r.GetValue(o.Column);
@@ -80,11 +79,6 @@ public static class ArCommand
             PrintModel(model);
             if (forecastSteps > 0) Forecast(model, y, all, path, name, forecastSteps, alpha, outPath!);
             return 0;
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException)
-        {
-            Console.Error.WriteLine($"error: {EmbeddedData.ErrorText(e)}");
-            return 1;
         }
     }
 

@@ -38,7 +38,6 @@ public static class GmmCommand
 
     static int Run(string? path, int k, string covName, string? columnList, ulong seed, int nInit, int maxIter, double tol, double reg, string outPath)
     {
-        try
         {
             string[]? cols = columnList?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             if (path == null)
@@ -64,11 +63,6 @@ public static class GmmCommand
             }
             else Console.WriteLine("(one column: no scatter plot written)");
             return 0;
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException)
-        {
-            Console.Error.WriteLine($"error: {EmbeddedData.ErrorText(e)}");
-            return 1;
         }
     }
 
@@ -105,10 +99,6 @@ public static class GmmCommand
 /// <summary>Data sets shipped in the repository's data/ folder, copied next to the CLI by its build.</summary>
 internal static class EmbeddedData
 {
-    /// <summary>An exception's message without .NET's " (Parameter 'x')" suffix, for the terminal.</summary>
-    public static string ErrorText(Exception e) =>
-        e is ArgumentException { ParamName: { } p } ? e.Message.Replace($" (Parameter '{p}')", "") : e.Message;
-
 
     public static string Path(string name)
     {

@@ -25,22 +25,9 @@ internal sealed class TrainingRun : IDisposable
 
     public CancellationToken Token => cts.Token;
 
+    /// <summary>Runs a command body under the CLI's one error contract (see <see cref="CliErrors"/>).</summary>
+    public static int Guard(string name, Func<int> body) => CliErrors.Run(name, body);
     public bool Cancelled => cts.IsCancellationRequested;
-
-    /// <summary>
-    /// Runs a command body, turning bad input (arguments, files) into a one-line error and exit code 2, and a
-    /// cancellation that escaped the body into "cancelled" and exit code 130.
-    /// </summary>
-    public static int Guard(string name, Func<int> body)
-    {
-        try { return body(); }
-        catch (OperationCanceledException) { Console.Error.WriteLine($"nabla {name}: cancelled"); return 130; }
-        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"nabla {name}: {e.Message}");
-            return 2;
-        }
-    }
 
     /// <summary>The progress display of <paramref name="totalSteps"/> steps of <paramref name="batch"/> images (loss, metrics, img/s, ETA).</summary>
     public TrainingProgress StartProgress(string name, long totalSteps, int batch) =>
