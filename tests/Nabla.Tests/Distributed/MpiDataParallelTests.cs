@@ -22,13 +22,12 @@ public class MpiDataParallelTests
     {
         var psi = new ProcessStartInfo(Mpirun)
         {
-            Arguments = $"-np {ranks} --oversubscribe --mca btl self,vader -x NABLA_THREADS -x DOTNET_PROCESSOR_COUNT dotnet \"{Cli}\" {args}",
+            Arguments = $"-np {ranks} --oversubscribe --mca btl self,vader -x NABLA_THREADS dotnet \"{Cli}\" {args}",
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
         psi.Environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
         psi.Environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";
         psi.Environment["NABLA_THREADS"] = "1";
-        psi.Environment["DOTNET_PROCESSOR_COUNT"] = "1";   // one thread per rank with the current worker pool too
         return psi;
     }
 

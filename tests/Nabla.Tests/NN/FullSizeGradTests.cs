@@ -5,7 +5,7 @@ namespace Nabla.Tests.NN;
 
 /// <summary>
 /// Gradient checks (Richardson central differences, tolerance <see cref="GradCheck.DefaultTolerance"/>) at sizes that
-/// take the paths small checks never reach: GEMMs with m·n·k ≥ <see cref="Gemm.ParallelWork"/> = 96³ (threaded),
+/// take the paths small checks never reach: GEMMs with m·n·k ≥ <see cref="ParallelThresholds.GemmWork"/> = 96³ (threaded),
 /// convolutions costing ≥ 2·10⁶ flops on ≥ 16 images (split over workers, several chunks per worker, ∂W summed in
 /// chunk slots), Linear accumulating into an existing gradient (β = 1), and Dropout with a fixed mask.
 /// Large inputs are checked at a seeded sample of their elements.
@@ -23,7 +23,7 @@ public class FullSizeGradTests
     [Fact]
     public void ThreadedMatMul()
     {
-        Assert.True(100L * 96 * 100 >= Gemm.ParallelWork);
+        Assert.True(100L * 96 * 100 >= ParallelThresholds.GemmWork);
         Ok(t => t[0] % t[1], 40, R(1, 100, 96), R(2, 96, 100));
         Ok(t => t[0].T % t[1], 40, R(3, 96, 100), R(4, 96, 100));   // transposed A in the forward, both orders backward
     }
@@ -32,7 +32,7 @@ public class FullSizeGradTests
     public void ThreadedLinear()
     {
         // x [128, 96], W [80, 96]: forward, ∂x and ∂W are each a 128·80·96 ≥ 96³ product
-        Assert.True(128L * 80 * 96 >= Gemm.ParallelWork);
+        Assert.True(128L * 80 * 96 >= ParallelThresholds.GemmWork);
         Ok(t => Functional.Linear(t[0], t[1], t[2]), 40, R(5, 128, 96), R(6, 80, 96) * 0.1f, R(7, 80));
         Ok(t => Functional.Linear(t[0], t[1]), 40, R(8, 2, 64, 96), R(9, 80, 96) * 0.1f);   // batched leading dimensions, no bias
     }

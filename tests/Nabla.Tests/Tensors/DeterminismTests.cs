@@ -10,25 +10,23 @@ namespace Nabla.Tests.Tensors;
 /// The design's bit-for-bit promises, run on one thread and on two and compared bitwise: the counter-based
 /// Generator (a range filled by two threads at their offsets equals one fill), threaded GEMMs, convolutions split
 /// over workers with ∂W summed in fixed chunk slots, and a whole UNet training step with Adam.
-/// "One thread" holds the worker pool from another thread, so every product and parallel loop runs on the caller
-/// alone (the way the pool treats a concurrent caller); once the pool has a thread-count setting, run the same
-/// computation with it set to 1 instead (<see cref="OnOneThread"/> is the only place to change).
+/// "One thread" sets <see cref="WorkerPool.Threads"/> to 1; "two" to 2 (convolution batches are cut into the same fixed
+/// number of slots either way, see <see cref="ParallelThresholds.BatchSlots"/>).
 /// </summary>
-[Collection("Console")]   // alone: holding the pool must not slow other tests, and no other test may hold it meanwhile
+[Collection("Console")]   // alone: no other test may run while the thread count is changed
 public class DeterminismTests
 {
-    /// <summary>Runs <paramref name="f"/> while the GEMM workers are held busy: everything runs on the calling thread.</summary>
-    static T OnOneThread<T>(Func<T> f)
+    /// <summary>Runs <paramref name="f"/> with the worker pool at <paramref name="threads"/> threads (restored afterwards).</summary>
+    static T OnThreads<T>(int threads, Func<T> f)
     {
-        using var started = new CountdownEvent(1);
-        using var release = new ManualResetEventSlim();
-        int entered = 0;
-        var holder = new Thread(() => GemmWorkers.For(2, _ => { if (Interlocked.Increment(ref entered) == 1) started.Signal(); release.Wait(); }));
-        holder.Start();
-        started.Wait();
+        int previous = WorkerPool.Threads;
+        WorkerPool.Threads = threads;
         try { return f(); }
-        finally { release.Set(); holder.Join(); }
+        finally { WorkerPool.Threads = previous; }
     }
+
+    static T OnOneThread<T>(Func<T> f) => OnThreads(1, f);
+    static T OnTwoThreads<T>(Func<T> f) => OnThreads(2, f);
 
     static void SameBits(float[] a, float[] b, string what)
     {
@@ -77,8 +75,8 @@ public class DeterminismTests
     [Fact]
     public void ThreadedGemmEqualsOneThread()
     {
-        Assert.True(200L * 180 * 160 >= Gemm.ParallelWork);
-        SameBits(OnOneThread(ThreadedProducts), ThreadedProducts(), "C");
+        Assert.True(200L * 180 * 160 >= ParallelThresholds.GemmWork);
+        SameBits(OnOneThread(ThreadedProducts), OnTwoThreads(ThreadedProducts), "C");
     }
 
     /// <summary>Conv2d and ConvTranspose2d forward and all gradients at 16 images and ≥ 2·10⁶ flops (split over workers, ∂W in slots).</summary>
@@ -99,7 +97,7 @@ public class DeterminismTests
     }
 
     [Fact]
-    public void ConvolutionGradientsEqualOneThread() => SameBits(OnOneThread(ConvolutionGradients), ConvolutionGradients(), "conv");
+    public void ConvolutionGradientsEqualOneThread() => SameBits(OnOneThread(ConvolutionGradients), OnTwoThreads(ConvolutionGradients), "conv");
 
     /// <summary>Two DDPM training steps of a small conditional UNet (batch 16): losses, then every weight after Adam.</summary>
     static float[] UNetSteps()
@@ -113,5 +111,5 @@ public class DeterminismTests
     }
 
     [Fact]
-    public void UNetTrainingStepsEqualOneThread() => SameBits(OnOneThread(UNetSteps), UNetSteps(), "unet");
+    public void UNetTrainingStepsEqualOneThread() => SameBits(OnOneThread(UNetSteps), OnTwoThreads(UNetSteps), "unet");
 }
