@@ -29,7 +29,8 @@ public class CliErrorsTests
         // command words, then what the message must name
         new object[] { "example backprop", new[] { "--lr", "-1" }, "--lr" },
         new object[] { "example backprop", new[] { "--bogus" }, "--bogus" },
-        new object[] { "ddpm train", new[] { "--steps", "0" }, "--steps" },
+        new object[] { "ddpm train", new[] { "--steps", "-1" }, "--steps" },
+        new object[] { "ddpm train", new[] { "--steps", "0", "--minutes", "0" }, "--steps" },
         new object[] { "ddpm train", new[] { "--steps", "ten" }, "ten" },
         new object[] { "ddpm sample", new[] { "--checkpoint", Missing + ".safetensors" }, Missing },
         new object[] { "ddpm sample", Array.Empty<string>(), "--checkpoint" },

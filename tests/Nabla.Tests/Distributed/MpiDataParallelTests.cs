@@ -84,7 +84,7 @@ public class MpiDataParallelTests
             Assert.Equal(Steps, ckA.Step);
 
             var (images, labels) = Data();
-            var reference = new DdpmTrainer(DdpmPresets.Get("tiny", 10), new DdpmTrainingOptions { BatchSize = Batch, Seed = Seed }, images, labels)
+            var reference = new DdpmTrainer(DdpmPresets.Get("tiny", 10), ckA.Options, images, labels)   // the options the CLI chose (batch per rank, seed, objective, min-SNR, …)
                 .UseDataParallel(new LocalDataParallel(2));
             for (int i = 0; i < Steps; i++) reference.TrainStep();
             Assert.Equal(2 * Batch, reference.GlobalBatchSize);
