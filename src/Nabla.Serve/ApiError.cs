@@ -12,6 +12,8 @@ public sealed class ApiError : Exception
     public string? Field { get; }
     /// <summary>Extra members of the error object (e.g. "valid": the accepted values).</summary>
     public JsonObject? Details { get; }
+    /// <summary>Seconds to send as Retry-After (429, 503), or null.</summary>
+    public int? RetryAfterSeconds { get; init; }
 
     public ApiError(int status, string? field, string message, JsonObject? details = null) : base(message)
     {

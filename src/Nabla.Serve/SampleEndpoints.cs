@@ -77,8 +77,8 @@ static class SampleEndpoints
         try { return sampler.Submit(request, ctx.RequestAborted, onStep); }
         catch (QueueFullException e)
         {
-            ctx.Response.Headers.RetryAfter = Math.Ceiling(e.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            throw new ApiError(429, null, e.Message, new JsonObject { ["retry_after_s"] = Math.Ceiling(e.RetryAfter.TotalSeconds) });
+            int s = (int)Math.Min(3600, Math.Ceiling(e.RetryAfter.TotalSeconds));
+            throw new ApiError(429, null, e.Message, new JsonObject { ["retry_after_s"] = s }) { RetryAfterSeconds = s };
         }
         catch (SamplerStoppedException e) { throw new ApiError(503, null, e.Message); }
         catch (ArgumentException e) { throw ApiError.BadField(FieldOf(e.ParamName), e.Message); }

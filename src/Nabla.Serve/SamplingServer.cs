@@ -103,7 +103,7 @@ public static class SamplingServer
         if (ctx.Response.HasStarted) return;
         ctx.Response.Clear();
         ctx.Response.StatusCode = e.Status;
-        if (e.Status == 503) ctx.Response.Headers.RetryAfter = "5";
+        if ((e.RetryAfterSeconds ?? (e.Status == 503 ? 5 : null)) is int s) ctx.Response.Headers.RetryAfter = s.ToString(System.Globalization.CultureInfo.InvariantCulture);
         await ctx.Response.WriteAsJsonAsync(e.ToJson());
     }
 
