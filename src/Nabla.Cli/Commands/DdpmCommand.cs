@@ -44,30 +44,44 @@ public static class DdpmCommand
         var conditional = new Option<bool>("--conditional") { Description = "Class-conditional with label dropout 0.1 and classifier-free guidance (default)" };
         var unconditional = new Option<bool>("--unconditional") { Description = "Ignore the labels" };
         var preset = new Option<string>("--preset") { Description = "Network size: " + string.Join("; ", DdpmPresets.Descriptions.Select(p => $"{p.Key} = {p.Value}")), DefaultValueFactory = _ => "small" };
-        var schedule = new Option<string>("--schedule") { Description = "β schedule: linear (1e-4 → 0.02) or cosine", DefaultValueFactory = _ => "linear" };
+        var schedule = new Option<string>("--schedule") { Description = "β schedule: linear (1e-4 → 0.02), cosine or sigmoid", DefaultValueFactory = _ => "linear" };
+        var objective = new Option<string>("--objective") { Description = "What the network predicts: eps, x0 or v", DefaultValueFactory = _ => "eps" };
+        var minSnr = new Option<float>("--min-snr") { Description = "γ of min-SNR-γ loss weighting (0 = plain MSE)", DefaultValueFactory = _ => 0f };
+        var zeroSnr = new Option<bool>("--zero-snr") { Description = "Rescale the schedule to zero terminal SNR (needs --objective v or x0)" };
         var data = new Option<string?>("--data") { Description = "Folder of Fashion-MNIST IDX files (default: the system copy, else the embedded test split)" };
         var samplesN = new Option<int>("--samples-per-class") { Description = "Columns of samples.png (samples per class, or rows×columns/10 when unconditional)", DefaultValueFactory = _ => 8 };
-        var guidance = new Option<float>("--guidance") { Description = "Guidance scale w of samples.png (ε̂ = (1+w)·ε(x,c) − w·ε(x,∅))", DefaultValueFactory = _ => 2f };
-        foreach (var o in new Option[] { steps, minutes, batch, lr, seed, name, outDir, resume, every, conditional, unconditional, preset, schedule, data, samplesN, guidance }) cmd.Options.Add(o);
+        var guidance = new Option<float>("--guidance") { Description = "Guidance scale w stored as the checkpoint's default and used for samples.png (ε̂ = (1+w)·ε(x,c) − w·ε(x,∅))", DefaultValueFactory = _ => 2f };
+        foreach (var o in new Option[] { steps, minutes, batch, lr, seed, name, outDir, resume, every, conditional, unconditional, preset, schedule, objective, minSnr, zeroSnr, data, samplesN, guidance }) cmd.Options.Add(o);
         cmd.SetAction(r => TrainingRun.Guard("ddpm train", () =>
         {
             if (r.GetValue(conditional) && r.GetValue(unconditional)) throw new ArgumentException("--conditional and --unconditional exclude each other");
             return Train(new TrainArgs(
                 r.GetValue(steps), r.GetValue(minutes), r.GetValue(batch), r.GetValue(lr), r.GetValue(seed),
                 r.GetValue(outDir) ?? Path.Combine("runs", r.GetValue(name)!), r.GetValue(resume), r.GetValue(every),
-                !r.GetValue(unconditional), r.GetValue(preset)!, r.GetValue(schedule)!, r.GetValue(data), r.GetValue(samplesN), r.GetValue(guidance)));
+                !r.GetValue(unconditional), r.GetValue(preset)!, r.GetValue(schedule)!, r.GetValue(data), r.GetValue(samplesN), r.GetValue(guidance),
+                ParseObjective(r.GetValue(objective)!), r.GetValue(minSnr), r.GetValue(zeroSnr)));
         }));
         return cmd;
     }
 
     sealed record TrainArgs(int Steps, double Minutes, int Batch, float Lr, ulong Seed, string Out, bool Resume, int Every,
-        bool Conditional, string Preset, string Schedule, string? Data, int SamplesPerClass, float Guidance);
+        bool Conditional, string Preset, string Schedule, string? Data, int SamplesPerClass, float Guidance,
+        Prediction Objective, float MinSnr, bool ZeroSnr);
 
     static BetaSchedule ParseSchedule(string s) => s.ToLowerInvariant() switch
     {
         "linear" => BetaSchedule.Linear,
         "cosine" => BetaSchedule.Cosine,
-        _ => throw new ArgumentException($"--schedule must be linear or cosine, got '{s}'"),
+        "sigmoid" => BetaSchedule.Sigmoid,
+        _ => throw new ArgumentException($"--schedule must be linear, cosine or sigmoid, got '{s}'"),
+    };
+
+    static Prediction ParseObjective(string s) => s.ToLowerInvariant() switch
+    {
+        "eps" or "epsilon" => Prediction.Epsilon,
+        "x0" => Prediction.X0,
+        "v" => Prediction.V,
+        _ => throw new ArgumentException($"--objective must be eps, x0 or v, got '{s}'"),
     };
 
     /// <summary>Training images in [−1, 1] and labels.</summary>
@@ -99,7 +113,11 @@ public static class DdpmCommand
         {
             if (File.Exists(ckPath)) throw new IOException($"{ckPath} exists: pass --resume to continue it, or choose another --name/--out");
             var cfg = DdpmPresets.Get(a.Preset, a.Conditional ? 10 : 0);
-            var opts = new DdpmTrainingOptions { BatchSize = a.Batch, LearningRate = a.Lr, Seed = a.Seed, Schedule = ParseSchedule(a.Schedule) };
+            var opts = new DdpmTrainingOptions
+            {
+                BatchSize = a.Batch, LearningRate = a.Lr, Seed = a.Seed, Schedule = ParseSchedule(a.Schedule),
+                Objective = a.Objective, MinSnrGamma = a.MinSnr, ZeroTerminalSnr = a.ZeroSnr, DefaultGuidance = a.Guidance,
+            };
             trainer = new DdpmTrainer(cfg, opts, images, labels);
         }
         Directory.CreateDirectory(a.Out);
@@ -107,7 +125,7 @@ public static class DdpmCommand
         Console.WriteLine($"data: {source}");
         Console.WriteLine($"model: UNet {cfgU.BaseChannels}×[{string.Join(",", cfgU.ChannelMults)}], {trainer.Model.ParameterCount():N0} parameters, " +
             (trainer.Conditional ? $"class-conditional (label dropout {trainer.Options.LabelDropout})" : "unconditional") +
-            $"; T = {trainer.Schedule.T}, {trainer.Options.Schedule} β; Adam lr {trainer.Options.LearningRate}, batch {trainer.Options.BatchSize}");
+            $"; T = {trainer.Schedule.T}, {trainer.Options.Schedule} β{(trainer.Options.ZeroTerminalSnr ? " (zero terminal SNR)" : "")}, {trainer.Options.Objective} objective{(trainer.Options.MinSnrGamma > 0 ? $", min-SNR γ = {trainer.Options.MinSnrGamma}" : "")}; Adam lr {trainer.Options.LearningRate}, batch {trainer.Options.BatchSize}");
         Console.WriteLine($"output: {Path.GetFullPath(a.Out)}  (Ctrl-C saves and stops)");
 
         var run = new TrainingRun();   // Ctrl-C: the first press saves and stops, a second ends the process
@@ -138,14 +156,15 @@ public static class DdpmCommand
 
         if (trainer.Losses.Count > 0)
             Plots.Loss(Path.Combine(a.Out, "loss.png"), trainer.Losses.ToList(), new LossPlotOptions { Title = $"DDPM training loss (ε-MSE), {trainer.Losses.Count:N0} steps", LogY = true });
-        var sampling = new DdpmSamplingOptions { Guidance = a.Guidance };
+        var sampling = new DiffusionSamplingOptions { Guidance = a.Guidance };
         bool drawn = false;
         if (result.Status is DdpmTrainingStatus.Completed or DdpmTrainingStatus.TimeBudgetReached && trainer.Step > 0)
         {
-            Console.WriteLine($"sampling with the EMA weights: {sampling.Describe(trainer.Conditional)} …");
+            var pipe = new DiffusionPipeline(trainer.EmaModel, trainer.Schedule, trainer.Options.Objective, trainer.Options.DefaultGuidance);
+            Console.WriteLine($"sampling with the EMA weights: {sampling.Describe(trainer.Conditional, pipe.DefaultGuidance)} …");
             var gen = new Generator(trainer.Options.Seed ^ 0x5A5A_0000UL, 0);
-            WriteSampleGrid(trainer.EmaModel, trainer.Schedule, sampling, a.SamplesPerClass, gen, Path.Combine(a.Out, "samples.png"), $"step {trainer.Step:N0}");
-            WriteTrajectory(trainer.EmaModel, trainer.Schedule, sampling, gen, Path.Combine(a.Out, "trajectory.png"));
+            WriteSampleGrid(pipe, sampling, a.SamplesPerClass, gen, Path.Combine(a.Out, "samples.png"), $"step {trainer.Step:N0}");
+            WriteTrajectory(pipe, sampling, gen, Path.Combine(a.Out, "trajectory.png"));
             drawn = true;
         }
         else if (result.Status == DdpmTrainingStatus.Cancelled)
@@ -155,7 +174,7 @@ public static class DdpmCommand
         return result.Status == DdpmTrainingStatus.Diverged ? 1 : result.Status == DdpmTrainingStatus.Cancelled ? 130 : 0;
     }
 
-    static void WriteConfigJson(string path, DdpmTrainer tr, DdpmTrainingResult result, string source, DdpmSamplingOptions sampling, double seconds, bool drawn)
+    static void WriteConfigJson(string path, DdpmTrainer tr, DdpmTrainingResult result, string source, DiffusionSamplingOptions sampling, double seconds, bool drawn)
     {
         var o = new JsonObject
         {
@@ -168,48 +187,36 @@ public static class DdpmCommand
             ["message"] = result.Message,
             ["last_loss"] = tr.Losses.Count > 0 ? tr.Losses[^1] : null,
             ["seconds_this_run"] = Math.Round(seconds, 1),
-            ["samples"] = drawn ? new JsonObject { ["sampler"] = sampling.Sampler, ["steps"] = sampling.Steps, ["eta"] = sampling.Eta, ["guidance"] = sampling.Guidance, ["clip"] = sampling.Clip, ["weights"] = "ema" } : null,
+            ["samples"] = drawn ? new JsonObject { ["sampler"] = DdpmSamplingCli.Name(sampling.Sampler), ["steps"] = sampling.Steps, ["spacing"] = sampling.Spacing.ToString().ToLowerInvariant(), ["eta"] = sampling.Eta, ["guidance"] = sampling.Guidance ?? tr.Options.DefaultGuidance, ["clip"] = sampling.ClipX0, ["weights"] = "ema" } : null,
         };
         AtomicFile.WriteAllText(path, o.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 
     /// <summary>samples.png: one row per class (labelled) when conditional, else a square grid.</summary>
-    internal static void WriteSampleGrid(UNet model, NoiseSchedule schedule, DdpmSamplingOptions sampling, int perClass, Generator gen, string path, string title, CancellationToken ct = default)
+    internal static void WriteSampleGrid(DiffusionPipeline pipe, DiffusionSamplingOptions sampling, int perClass, Generator gen, string path, string title, CancellationToken ct = default)
     {
-        var cfg = model.Config;
-        if (cfg.NumClasses > 0)
+        bool conditional = pipe.NumClasses > 0;
+        var labels = conditional ? Enumerable.Range(0, pipe.NumClasses).SelectMany(c => Enumerable.Repeat(c, perClass)).ToArray() : null;
+        int n = labels?.Length ?? perClass * 10;
+        var x = pipe.Sample(n, labels, sampling, gen, ct);
+        ImageGrid.Save(path, x, new GridOptions
         {
-            var labels = Enumerable.Range(0, cfg.NumClasses).SelectMany(c => Enumerable.Repeat(c, perClass)).ToArray();
-            var x = DdpmSampling.Generate(model, schedule, sampling, labels.Length, labels, gen, ct);
-            ImageGrid.Save(path, x, new GridOptions
-            {
-                Columns = perClass, Range = PixelRange.MinusOneToOne,
-                RowLabels = Enumerable.Range(0, cfg.NumClasses).Select(DdpmClasses.Name).ToList(),
-                Title = $"DDPM samples, {title} ({sampling.Describe(true)})",
-            });
-        }
-        else
-        {
-            int n = perClass * 10;
-            var x = DdpmSampling.Generate(model, schedule, sampling, n, null, gen, ct);
-            ImageGrid.Save(path, x, new GridOptions { Columns = 10, Range = PixelRange.MinusOneToOne, Title = $"DDPM samples, {title} ({sampling.Describe(false)})" });
-        }
+            Columns = conditional ? perClass : 10, Range = PixelRange.MinusOneToOne,
+            RowLabels = conditional ? Enumerable.Range(0, pipe.NumClasses).Select(DdpmClasses.Name).ToList() : null,
+            Title = $"DDPM samples, {title} ({sampling.Describe(conditional, pipe.DefaultGuidance)})",
+        });
     }
 
     /// <summary>trajectory.png: x_t of a few samples at several t (rows = samples, columns = t, last column x_0).</summary>
-    internal static void WriteTrajectory(UNet model, NoiseSchedule schedule, DdpmSamplingOptions sampling, Generator gen, string path)
+    internal static void WriteTrajectory(DiffusionPipeline pipe, DiffusionSamplingOptions sampling, Generator gen, string path)
     {
-        var cfg = model.Config;
-        int[]? labels = cfg.NumClasses > 0 ? new[] { 0, 1, 3, 5, 7, 9 }.Where(c => c < cfg.NumClasses).ToArray() : null;
+        int[]? labels = pipe.NumClasses > 0 ? new[] { 0, 1, 3, 5, 7, 9 }.Where(c => c < pipe.NumClasses).ToArray() : null;
         int n = labels?.Length ?? 6;
-        int calls = DdpmSampling.CallsPerBatch(schedule, sampling);
+        int calls = sampling.Steps;
         var wanted = new SortedSet<int>(new[] { 0, 0.2, 0.4, 0.6, 0.8, 0.9, 0.96 }.Select(f => (int)Math.Round(f * (calls - 1))));
-        var snaps = new List<Tensor>(); var ts = new List<int>();
-        var x0 = DdpmSampling.Generate(model, schedule, sampling with { BatchSize = n }, n, labels, gen, default, (_, s) =>
-        {
-            if (wanted.Contains(s.Index)) { snaps.Add(Tensor.FromArray(s.Xt.ToArray(), s.Xt.Shape)); ts.Add(s.Timestep); }
-        });
-        snaps.Add(x0); ts.Add(0);
+        var tr = pipe.SampleTrajectory(n, labels, sampling with { BatchSize = n }, gen, wanted);
+        var snaps = tr.Snapshots.Append(tr.Samples).ToList();
+        var ts = tr.Timesteps.Append(0).ToList();
         ImageGrid.SaveTrajectory(path, snaps, ts, new GridOptions
         {
             Range = PixelRange.MinusOneToOne, Scale = 3,
@@ -225,57 +232,50 @@ public static class DdpmCommand
         var ck = new Option<string>("--checkpoint") { Description = "checkpoint.safetensors written by `nabla ddpm train`", Required = true };
         var cls = new Option<string?>("--class") { Description = "Class to draw (name such as sneaker, or index 0–9); default: every class in turn" };
         var n = new Option<int>("--n") { Description = "Number of samples", DefaultValueFactory = _ => 16 };
-        var sampler = new Option<string>("--sampler") { Description = "ddim (fast) or ddpm (ancestral, T steps)", DefaultValueFactory = _ => "ddim" };
-        var steps = new Option<int>("--steps") { Description = "DDIM steps", DefaultValueFactory = _ => 50 };
-        var eta = new Option<float>("--eta") { Description = "DDIM η (0 = deterministic)", DefaultValueFactory = _ => 0f };
-        var guidance = new Option<float>("--guidance") { Description = "Classifier-free guidance scale w (0 = none; larger = more typical, less varied)", DefaultValueFactory = _ => 2f };
-        var noClip = new Option<bool>("--no-clip") { Description = "Do not clip x̂_0 to [−1, 1]" };
         var raw = new Option<bool>("--raw-weights") { Description = "Use the trained weights instead of their EMA" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the noise", DefaultValueFactory = _ => 0UL };
         var output = new Option<string>("--out") { Description = "samples.png (grid) or samples.safetensors (raw values)", DefaultValueFactory = _ => "samples.png" };
-        foreach (var o in new Option[] { ck, cls, n, sampler, steps, eta, guidance, noClip, raw, seed, output }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { ck, cls, n, raw, seed, output }) cmd.Options.Add(o);
+        var sampling = new DdpmSamplingCli().AddTo(cmd);
         cmd.SetAction(r => TrainingRun.Guard("ddpm sample", () =>
         {
             using var run = new TrainingRun();
-            return Sample(r.GetValue(ck)!, r.GetValue(cls), r.GetValue(n), new DdpmSamplingOptions
-            {
-                Sampler = r.GetValue(sampler)!.ToLowerInvariant(), Steps = r.GetValue(steps), Eta = r.GetValue(eta), Guidance = r.GetValue(guidance), Clip = !r.GetValue(noClip),
-            }, !r.GetValue(raw), r.GetValue(seed), r.GetValue(output)!, run.Token);
+            return Sample(r.GetValue(ck)!, r.GetValue(cls), r.GetValue(n), sampling.Parse(r), !r.GetValue(raw), r.GetValue(seed), r.GetValue(output)!, run.Token);
         }));
         return cmd;
     }
 
-    static int Sample(string ckPath, string? cls, int n, DdpmSamplingOptions o, bool ema, ulong seed, string outPath, CancellationToken ct)
+    static int Sample(string ckPath, string? cls, int n, DiffusionSamplingOptions o, bool ema, ulong seed, string outPath, CancellationToken ct)
     {
         if (n < 1 || n > 100_000) throw new ArgumentException($"--n must be in 1..100000, got {n}");
         string ext = Path.GetExtension(outPath).ToLowerInvariant();
         if (ext is not (".png" or ".safetensors")) throw new ArgumentException($"--out must end in .png or .safetensors, got '{outPath}'");
         var ck = DdpmCheckpoint.Read(ckPath);
-        var model = ck.BuildModel(ema);
-        var schedule = NoiseSchedule.Create(ck.Options.Schedule, ck.Options.DiffusionSteps);
-        o.Validate(schedule.T);
-        bool conditional = model.Config.NumClasses > 0;
+        var pipe = DiffusionPipeline.FromCheckpoint(ck, ema);
+        o.Validate(pipe.Schedule.T);
+        int numClasses = pipe.NumClasses;
+        bool conditional = numClasses > 0;
         int[]? labels = null;
         if (conditional)
         {
-            if (cls != null) { int c = DdpmClasses.Parse(cls, model.Config.NumClasses); labels = Enumerable.Repeat(c, n).ToArray(); }
-            else labels = Enumerable.Range(0, n).Select(i => i * model.Config.NumClasses / n).ToArray();
+            if (cls != null) { int c = DdpmClasses.Parse(cls, numClasses); labels = Enumerable.Repeat(c, n).ToArray(); }
+            else labels = Enumerable.Range(0, n).Select(i => i * numClasses / n).ToArray();
         }
         else if (cls != null) throw new ArgumentException("--class: this checkpoint is unconditional (trained with --unconditional)");
-        Console.WriteLine($"{ckPath}: step {ck.Step:N0}, {(ema ? "EMA" : "raw")} weights; {n} samples, {o.Describe(conditional)}" +
+        string describe = o.Describe(conditional, pipe.DefaultGuidance);
+        Console.WriteLine($"{ckPath}: step {ck.Step:N0}, {(ema ? "EMA" : "raw")} weights, {ck.Options.Objective} objective; {n} samples, {describe}" +
             (labels != null && cls != null ? $", class {DdpmClasses.Name(labels[0])}" : ""));
-        int calls = DdpmSampling.CallsPerBatch(schedule, o) * ((n + o.BatchSize - 1) / o.BatchSize);
         var sw = Stopwatch.StartNew();
-        var x = SamplingProgress.Run("sampling", calls, tick => DdpmSampling.Generate(model, schedule, o, n, labels, new Generator(seed), ct, (_, _) => tick()));
+        var x = SamplingProgress.Run("sampling", pipe.ModelCalls(n, o), tick => pipe.Sample(n, labels, o, new Generator(seed), ct, _ => tick()));
         if (ext == ".png")
         {
-            int cols = labels != null && cls == null && n % model.Config.NumClasses == 0 ? n / model.Config.NumClasses : 0;
+            int cols = labels != null && cls == null && n % numClasses == 0 ? n / numClasses : 0;
             ImageGrid.Save(outPath, x, new GridOptions
             {
                 Columns = cols, Range = PixelRange.MinusOneToOne,
-                RowLabels = cols > 0 ? Enumerable.Range(0, model.Config.NumClasses).Select(DdpmClasses.Name).ToList() : null,
+                RowLabels = cols > 0 ? Enumerable.Range(0, numClasses).Select(DdpmClasses.Name).ToList() : null,
                 CellLabels = cols == 0 && labels != null && cls == null ? labels.Select(DdpmClasses.Name).ToList() : null,
-                Title = cls != null && labels != null ? $"{DdpmClasses.Name(labels[0])} — {o.Describe(true)}" : o.Describe(conditional),
+                Title = cls != null && labels != null ? $"{DdpmClasses.Name(labels[0])} — {describe}" : describe,
             });
         }
         else
@@ -283,7 +283,7 @@ public static class DdpmCommand
             var w = new SafeTensorWriter().Add("samples", x);
             w.AddInt64("labels", labels != null ? labels.Select(v => (long)v).ToArray() : Enumerable.Repeat(-1L, n).ToArray(), n);
             w.AddMetadata("checkpoint", Path.GetFullPath(ckPath)).AddMetadata("step", ck.Step.ToString(CultureInfo.InvariantCulture))
-             .AddMetadata("sampling", o.Describe(conditional)).AddMetadata("seed", seed.ToString(CultureInfo.InvariantCulture))
+             .AddMetadata("sampling", describe).AddMetadata("seed", seed.ToString(CultureInfo.InvariantCulture))
              .AddMetadata("range", "[-1, 1]").AddMetadata("labels", conditional ? "class index" : "-1 (unconditional)");
             w.Save(outPath);
         }

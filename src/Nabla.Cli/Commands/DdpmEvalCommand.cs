@@ -32,18 +32,16 @@ public static class DdpmEvalCommand
         var cmd = new Command("eval", "Score a DDPM checkpoint: classifier accuracy on conditional samples and Fréchet distance in the classifier's feature space");
         var ck = new Option<string>("--checkpoint") { Description = "checkpoint.safetensors written by `nabla ddpm train`", Required = true };
         var n = new Option<int>("--n") { Description = "Number of samples (spread evenly over the classes)", DefaultValueFactory = _ => 500 };
-        var sampler = new Option<string>("--sampler") { Description = "ddim or ddpm", DefaultValueFactory = _ => "ddim" };
-        var steps = new Option<int>("--steps") { Description = "DDIM steps", DefaultValueFactory = _ => 50 };
-        var guidance = new Option<float>("--guidance") { Description = "Classifier-free guidance scale w", DefaultValueFactory = _ => 2f };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the samples and the reference subsets", DefaultValueFactory = _ => 0UL };
         var classifier = new Option<string?>("--classifier") { Description = $"Classifier cache (default {DefaultClassifierPath}); trained when missing" };
         var epochs = new Option<int>("--classifier-epochs") { Description = "Epochs when the classifier has to be trained", DefaultValueFactory = _ => 2 };
         var data = new Option<string?>("--data") { Description = "Folder of Fashion-MNIST IDX files" };
-        foreach (var o in new Option[] { ck, n, sampler, steps, guidance, seed, classifier, epochs, data }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { ck, n, seed, classifier, epochs, data }) cmd.Options.Add(o);
+        var sampling = new DdpmSamplingCli().AddTo(cmd);
         cmd.SetAction(r => TrainingRun.Guard("ddpm eval", () =>
         {
             using var run = new TrainingRun();
-            return Run(r.GetValue(ck)!, r.GetValue(n), new DdpmSamplingOptions { Sampler = r.GetValue(sampler)!.ToLowerInvariant(), Steps = r.GetValue(steps), Guidance = r.GetValue(guidance) },
+            return Run(r.GetValue(ck)!, r.GetValue(n), sampling.Parse(r),
                 r.GetValue(seed), r.GetValue(classifier) ?? DefaultClassifierPath, r.GetValue(epochs), r.GetValue(data), run.Token);
         }));
         return cmd;
@@ -93,26 +91,25 @@ public static class DdpmEvalCommand
         return trained;
     }
 
-    static int Run(string ckPath, int n, DdpmSamplingOptions sampling, ulong seed, string classifierPath, int epochs, string? dataDir, CancellationToken ct)
+    static int Run(string ckPath, int n, DiffusionSamplingOptions sampling, ulong seed, string classifierPath, int epochs, string? dataDir, CancellationToken ct)
     {
         if (n < 20 || n > 50_000) throw new ArgumentException($"--n must be in 20..50000, got {n}");
         var ck = DdpmCheckpoint.Read(ckPath);
-        var model = ck.BuildModel(ema: true);
-        var schedule = NoiseSchedule.Create(ck.Options.Schedule, ck.Options.DiffusionSteps);
-        sampling.Validate(schedule.T);
+        var pipe = DiffusionPipeline.FromCheckpoint(ck, ema: true);
+        sampling.Validate(pipe.Schedule.T);
+        int numClasses = pipe.NumClasses;
         var data = FashionMnist.Load(dataDir);
         var classifier = LoadOrTrainClassifier(classifierPath, data, epochs, ct);
         var test = ToMinusOneOne(data.Test.Inputs);
         var (testFeatures, testPred) = classifier.Evaluate(test);
         double testAcc = testPred.Zip(data.Test.Labels).Count(p => p.First == p.Second) / (double)testPred.Length;
 
-        bool conditional = model.Config.NumClasses > 0;
-        int[]? labels = conditional ? Enumerable.Range(0, n).Select(i => i % model.Config.NumClasses).ToArray() : null;
-        Console.WriteLine($"sampling {n} images from {ckPath} (step {ck.Step:N0}, EMA weights): {sampling.Describe(conditional)} …");
+        bool conditional = numClasses > 0;
+        int[]? labels = conditional ? Enumerable.Range(0, n).Select(i => i % numClasses).ToArray() : null;
+        Console.WriteLine($"sampling {n} images from {ckPath} (step {ck.Step:N0}, EMA weights, {ck.Options.Objective} objective): {sampling.Describe(conditional, pipe.DefaultGuidance)} …");
         var sw = Stopwatch.StartNew();
-        int calls = DdpmSampling.CallsPerBatch(schedule, sampling) * ((n + sampling.BatchSize - 1) / sampling.BatchSize);
         var gen = new Generator(seed);
-        var samples = SamplingProgress.Run("sampling", calls, tick => DdpmSampling.Generate(model, schedule, sampling, n, labels, gen, ct, (_, _) => tick()));
+        var samples = SamplingProgress.Run("sampling", pipe.ModelCalls(n, sampling), tick => pipe.Sample(n, labels, sampling, gen, ct, _ => tick()));
         double sampleSeconds = sw.Elapsed.TotalSeconds;
         var (sampleFeatures, samplePred) = classifier.Evaluate(samples);
 
@@ -132,7 +129,7 @@ public static class DdpmEvalCommand
         {
             double acc = samplePred.Zip(labels!).Count(p => p.First == p.Second) / (double)n;
             Console.WriteLine($"samples classified as the requested class:  {acc:P1}   (chance 10%, real test images {testAcc:P1})");
-            var perClass = Enumerable.Range(0, model.Config.NumClasses).Select(c =>
+            var perClass = Enumerable.Range(0, numClasses).Select(c =>
             {
                 var idx = Enumerable.Range(0, n).Where(i => labels![i] == c).ToList();
                 return $"{DdpmClasses.Name(c)} {idx.Count(i => samplePred[i] == c) / (double)idx.Count:P0}";

@@ -14,9 +14,13 @@ public sealed class AncestralSampler
     /// <summary>Clip x̂_0 to [−1, 1] (the data range) before forming the mean.</summary>
     public bool ClipX0 { get; }
 
-    public AncestralSampler(NoiseSchedule schedule, bool useBetaVariance = false, bool clipX0 = false)
+    /// <summary>What the network's output means (converted to ε̂ before the step).</summary>
+    public Prediction Prediction { get; }
+
+    public AncestralSampler(NoiseSchedule schedule, bool useBetaVariance = false, bool clipX0 = false, Prediction prediction = Prediction.Epsilon)
     {
         Schedule = schedule ?? throw new ArgumentNullException(nameof(schedule));
+        Prediction = prediction;
         UseBetaVariance = useBetaVariance;
         ClipX0 = clipX0;
     }
@@ -25,7 +29,7 @@ public sealed class AncestralSampler
     public float Sigma(int t) => MathF.Sqrt(UseBetaVariance ? Schedule.Betas[t] : Schedule.PosteriorVariance[t]);
 
     /// <summary>
-    /// One reverse step from x_t to x_{t−1} given ε̂ = ε_θ(x_t, t); draws z from <paramref name="gen"/> when t &gt; 0.
+    /// One reverse step from x_t to x_{t−1} given ε̂ = ε_θ(x_t, t) (already converted from the model's output); draws z from <paramref name="gen"/> when t &gt; 0.
     /// Returns x_{t−1} and x̂_0.
     /// </summary>
     public (Tensor xPrev, Tensor x0Hat) Step(Tensor xt, int t, Tensor epsHat, Generator gen)
@@ -74,13 +78,17 @@ public sealed class AncestralSampler
             cancellation.ThrowIfCancellationRequested();
             using var scope = TensorScope.Begin();  // each step reuses the previous step's storage; x_{t−1} is kept
             int t = n - 1 - i;
-            var eps = model(x, Tensor.Full(t, b), labels);
+            var eps = ToEps(Schedule, Prediction, x, t, model(x, Tensor.Full(t, b), labels));
             var (next, x0) = Step(x, t, eps, gen);
             progress?.Invoke(new SamplingStep(i, n, t, x, x0));
             x = scope.Keep(next);
         }
         return x;
     }
+
+    /// <summary>ε̂ from the network's output at one timestep t for every row (the output itself for ε-prediction).</summary>
+    internal static Tensor ToEps(NoiseSchedule schedule, Prediction prediction, Tensor xt, int t, Tensor output) =>
+        prediction == Prediction.Epsilon ? output : PredictionMath.CombineRows(xt, output, _ => PredictionMath.EpsCoefficients(prediction, schedule.AlphaBars[t]));
 
     internal static int[] Full(int t, int b) { var a = new int[b]; Array.Fill(a, t); return a; }
 

@@ -19,17 +19,20 @@ public sealed class DdimSampler
     /// <summary>The timesteps visited, descending: τ_i = round((S − i)·T/S) − 1, i = 0 … S−1 (so T−1 first).</summary>
     public int[] Timesteps { get; }
 
-    public DdimSampler(NoiseSchedule schedule, int steps = 50, float eta = 0f, bool clipX0 = true)
+    /// <summary>What the network's output means (converted to ε̂ before the step).</summary>
+    public Prediction Prediction { get; }
+
+    public DdimSampler(NoiseSchedule schedule, int steps = 50, float eta = 0f, bool clipX0 = true, Prediction prediction = Prediction.Epsilon)
     {
         Schedule = schedule ?? throw new ArgumentNullException(nameof(schedule));
+        Prediction = prediction;
         if (steps < 1 || steps > schedule.T) throw new ArgumentOutOfRangeException(nameof(steps), $"DdimSampler: steps must be in [1, {schedule.T}], got {steps}");
         if (!(eta >= 0 && eta <= 1)) throw new ArgumentOutOfRangeException(nameof(eta), $"DdimSampler: eta must be in [0, 1], got {eta}");
         Steps = steps; Eta = eta; ClipX0 = clipX0;
-        Timesteps = new int[steps];
-        for (int i = 0; i < steps; i++) Timesteps[i] = (int)Math.Round((double)(steps - i) * schedule.T / steps) - 1;
+        Timesteps = SamplingTimesteps.Create(schedule.T, steps, TimestepSpacing.Trailing);
     }
 
-    /// <summary>One DDIM update from timestep <paramref name="t"/> to <paramref name="tPrev"/> (−1 = the clean end, ᾱ = 1). Returns x' and x̂_0.</summary>
+    /// <summary>One DDIM update (ε̂ already converted from the model's output) from timestep <paramref name="t"/> to <paramref name="tPrev"/> (−1 = the clean end, ᾱ = 1). Returns x' and x̂_0.</summary>
     public (Tensor xPrev, Tensor x0Hat) Step(Tensor xt, int t, int tPrev, Tensor epsHat, Generator gen)
     {
         Schedule.CheckStep(t, "DdimSampler.Step");
@@ -75,7 +78,7 @@ public sealed class DdimSampler
             cancellation.ThrowIfCancellationRequested();
             using var scope = TensorScope.Begin();  // each step reuses the previous step's storage; x_{t−1} is kept
             int t = Timesteps[i], tPrev = i + 1 < Steps ? Timesteps[i + 1] : -1;
-            var eps = model(x, Tensor.Full(t, b), labels);
+            var eps = AncestralSampler.ToEps(Schedule, Prediction, x, t, model(x, Tensor.Full(t, b), labels));
             var (next, x0) = Step(x, t, tPrev, eps, gen);
             progress?.Invoke(new SamplingStep(i, Steps, t, x, x0));
             x = scope.Keep(next);

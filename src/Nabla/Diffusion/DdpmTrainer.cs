@@ -10,7 +10,7 @@ public sealed class NonFiniteLossException : Exception
     public int Step { get; }
     public float Loss { get; }
     public NonFiniteLossException(int step, float loss)
-        : base($"DDPM training diverged: the loss at step {step} is {loss}. The step was not applied; the last checkpoint written is the last good state (try a lower --lr).")
+        : base($"DDPM training diverged: the loss at step {step} is {loss}. The step was not applied; the last checkpoint written is the last good state (a lower learning rate may help).")
     { Step = step; Loss = loss; }
 }
 
@@ -26,7 +26,7 @@ public readonly record struct DdpmTrainingProgress(int Step, int TotalSteps, flo
 /// <summary>
 /// DDPM training (Ho et al. 2020, Algorithm 1) of a <see cref="UNet"/>: per step draw a batch (indices with replacement),
 /// drop labels to "no label" with probability p (classifier-free guidance), t ~ U{0…T−1}, ε ~ N(0, I), minimise
-/// ‖ε − ε_θ(x_t, t, c)‖² with Adam, then update the EMA of the weights. Every draw comes from one <see cref="Generator"/>
+/// the (optionally min-SNR-weighted) MSE of the objective's target (<see cref="DdpmLoss"/>) with Adam, then update the EMA of the weights. Every draw comes from one <see cref="Generator"/>
 /// whose state is checkpointed, so a resumed run reproduces the uninterrupted one loss for loss.
 /// </summary>
 public sealed class DdpmTrainer
@@ -71,7 +71,7 @@ public sealed class DdpmTrainer
         this.images = images;
         perImage = images.Size / images.Dim(0);
         Options = options;
-        Schedule = NoiseSchedule.Create(options.Schedule, options.DiffusionSteps);
+        Schedule = options.CreateSchedule();
         Generator = new Generator(options.Seed);
         Model = new UNet(config, Generator.Fork(1));
         Ema = new WeightEma(Model, new UNet(config, Generator.Fork(2)), options.EmaMaxDecay);
@@ -135,7 +135,7 @@ public sealed class DdpmTrainer
         Model.Train();
         optimizer.ZeroGrad();
         using var scope = TensorScope.Begin();  // the step's activations and gradients are reused by the next step
-        var loss = DdpmLoss.Compute(Schedule, Model.AsNoisePredictor(), x0, lab, Generator);
+        var loss = DdpmLoss.Compute(Schedule, Model.AsNoisePredictor(), x0, lab, Generator, Options.Objective, Options.MinSnrGamma);
         float value = loss.Item();
         if (!float.IsFinite(value)) throw new NonFiniteLossException(Step + 1, value);
         loss.Backward();

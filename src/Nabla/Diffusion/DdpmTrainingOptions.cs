@@ -21,6 +21,15 @@ public sealed record DdpmTrainingOptions
     public float EmaMaxDecay { get; init; } = 0.999f;
     /// <summary>Seed of the model initialisation and of every training draw.</summary>
     public ulong Seed { get; init; }
+    /// <summary>What the network predicts (ε, x_0 or v); every sampler reads it from the checkpoint.</summary>
+    [JsonConverter(typeof(JsonStringEnumConverter))]
+    public Prediction Objective { get; init; } = Prediction.Epsilon;
+    /// <summary>γ of min-SNR-γ loss weighting (Hang et al. 2023; 5 in the paper); 0 = unweighted MSE.</summary>
+    public float MinSnrGamma { get; init; }
+    /// <summary>Rescale the schedule to zero terminal SNR (Lin et al. 2024); needs the v or x0 objective.</summary>
+    public bool ZeroTerminalSnr { get; init; }
+    /// <summary>The classifier-free guidance scale samplers use when not told otherwise.</summary>
+    public float DefaultGuidance { get; init; } = 2f;
 
     /// <summary>Throws ArgumentException naming the first invalid setting.</summary>
     public void Validate()
@@ -30,7 +39,15 @@ public sealed record DdpmTrainingOptions
         if (DiffusionSteps < 2) throw new ArgumentException($"DdpmTrainingOptions: DiffusionSteps must be ≥ 2, got {DiffusionSteps}");
         if (!(LabelDropout >= 0 && LabelDropout <= 1)) throw new ArgumentException($"DdpmTrainingOptions: LabelDropout must be in [0, 1], got {LabelDropout}");
         if (!(EmaMaxDecay >= 0 && EmaMaxDecay < 1)) throw new ArgumentException($"DdpmTrainingOptions: EmaMaxDecay must be in [0, 1), got {EmaMaxDecay}");
+        if (!Enum.IsDefined(Schedule)) throw new ArgumentException($"DdpmTrainingOptions: unknown Schedule {Schedule}");
+        if (!Enum.IsDefined(Objective)) throw new ArgumentException($"DdpmTrainingOptions: unknown Objective {Objective}");
+        if (!(MinSnrGamma >= 0) || float.IsInfinity(MinSnrGamma)) throw new ArgumentException($"DdpmTrainingOptions: MinSnrGamma must be ≥ 0 (0 = off), got {MinSnrGamma}");
+        if (ZeroTerminalSnr && Objective == Prediction.Epsilon) throw new ArgumentException("DdpmTrainingOptions: ZeroTerminalSnr needs Objective V or X0 (ε̂ carries no information about x_0 where ᾱ = 0)");
+        if (!(DefaultGuidance >= 0) || float.IsInfinity(DefaultGuidance)) throw new ArgumentException($"DdpmTrainingOptions: DefaultGuidance must be a finite number ≥ 0, got {DefaultGuidance}");
     }
+
+    /// <summary>The forward process these options describe.</summary>
+    public NoiseSchedule CreateSchedule() => NoiseSchedule.Create(Schedule, DiffusionSteps, ZeroTerminalSnr);
 
     public string ToJson() => JsonSerializer.Serialize(this);
     public static DdpmTrainingOptions FromJson(string json) => JsonSerializer.Deserialize<DdpmTrainingOptions>(json) ?? throw new InvalidDataException("DdpmTrainingOptions: empty JSON");

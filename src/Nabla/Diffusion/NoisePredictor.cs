@@ -1,7 +1,8 @@
 namespace Nabla.Diffusion;
 
 /// <summary>
-/// ε_θ(x_t, t, c): a network that predicts the noise in <paramref name="x"/> [B, …] at timesteps
+/// ε_θ(x_t, t, c): a network that predicts the noise in <paramref name="x"/> [B, …] (or x_0 or v: see
+/// <see cref="Prediction"/>; the samplers of <see cref="ReverseStep"/> convert) at timesteps
 /// <paramref name="t"/> [B] (0-based step indices stored as floats), optionally conditioned on class
 /// <paramref name="labels"/> [B] (indices as floats; the model's "no label" index means unconditional).
 /// </summary>

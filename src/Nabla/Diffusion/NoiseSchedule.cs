@@ -7,6 +7,8 @@ public enum BetaSchedule
     Linear,
     /// <summary>ᾱ(t) = f(t)/f(0), f(t) = cos²((t/T + s)/(1 + s) · π/2), β_t = min(1 − ᾱ(t+1)/ᾱ(t), 0.999) (Nichol &amp; Dhariwal 2021).</summary>
     Cosine,
+    /// <summary>ᾱ(τ) ∝ σ(e/τ₀) − σ((τ(e − s) + s)/τ₀), τ = t/T, s = −3, e = 3, τ₀ = 1, normalised to ᾱ(0) = 1; β_t = min(1 − ᾱ(t+1)/ᾱ(t), 0.999) (Jabri et al. 2022).</summary>
+    Sigmoid,
 }
 
 /// <summary>
@@ -49,11 +51,15 @@ public sealed class NoiseSchedule
     /// <summary>Coefficient of x_t in μ̃_t: √α_t (1 − ᾱ_{t−1})/(1 − ᾱ_t).</summary>
     public float[] PosteriorMeanCoefXt { get; }
 
+    /// <summary>True when rescaled to zero terminal SNR (<see cref="RescaleZeroTerminalSnr"/>): ᾱ_{T−1} = 0.</summary>
+    public bool ZeroTerminalSnr { get; }
+
     readonly double[] betas64;
 
-    NoiseSchedule(BetaSchedule kind, double[] betas)
+    NoiseSchedule(BetaSchedule kind, double[] betas, bool zeroTerminalSnr = false)
     {
         Kind = kind;
+        ZeroTerminalSnr = zeroTerminalSnr;
         T = betas.Length;
         betas64 = betas;
         Betas = new float[T]; Alphas = new float[T]; AlphaBars = new float[T]; AlphaBarsPrev = new float[T];
@@ -104,13 +110,55 @@ public sealed class NoiseSchedule
         return new NoiseSchedule(BetaSchedule.Cosine, b);
     }
 
-    /// <summary>A schedule by kind with default parameters.</summary>
-    public static NoiseSchedule Create(BetaSchedule kind, int steps = 1000) => kind switch
+    /// <summary>The sigmoid schedule (see <see cref="BetaSchedule.Sigmoid"/>) with ends <paramref name="start"/>, <paramref name="end"/> and temperature <paramref name="tau"/>.</summary>
+    public static NoiseSchedule Sigmoid(int steps = 1000, double start = -3, double end = 3, double tau = 1, double maxBeta = 0.999)
     {
-        BetaSchedule.Linear => Linear(steps),
-        BetaSchedule.Cosine => Cosine(steps),
-        _ => throw new ArgumentException($"NoiseSchedule.Create: unknown schedule {kind}"),
-    };
+        if (steps < 2) throw new ArgumentException($"NoiseSchedule.Sigmoid: steps must be at least 2, got {steps}");
+        if (!(end > start) || !(tau > 0) || !(maxBeta > 0 && maxBeta < 1)) throw new ArgumentException($"NoiseSchedule.Sigmoid: need start < end, tau > 0 and 0 < maxBeta < 1, got start={start}, end={end}, tau={tau}, maxBeta={maxBeta}");
+        static double Sig(double z) => 1 / (1 + Math.Exp(-z));
+        double vEnd = Sig(end / tau);
+        double F(double t) => vEnd - Sig(((double)t / steps * (end - start) + start) / tau);
+        var b = new double[steps];
+        for (int i = 0; i < steps; i++) b[i] = Math.Clamp(1 - F(i + 1) / F(i), 0, maxBeta);
+        return new NoiseSchedule(BetaSchedule.Sigmoid, b);
+    }
+
+    /// <summary>A schedule by kind with default parameters, optionally rescaled to zero terminal SNR.</summary>
+    public static NoiseSchedule Create(BetaSchedule kind, int steps = 1000, bool zeroTerminalSnr = false)
+    {
+        var s = kind switch
+        {
+            BetaSchedule.Linear => Linear(steps),
+            BetaSchedule.Cosine => Cosine(steps),
+            BetaSchedule.Sigmoid => Sigmoid(steps),
+            _ => throw new ArgumentException($"NoiseSchedule.Create: unknown schedule {kind}"),
+        };
+        return zeroTerminalSnr ? s.RescaleZeroTerminalSnr() : s;
+    }
+
+    /// <summary>
+    /// Lin et al. (2024), Algorithm 1: shift and scale √ᾱ so that √ᾱ_{T−1} = 0 while √ᾱ_0 is unchanged,
+    /// √ᾱ'_t = (√ᾱ_t − √ᾱ_{T−1}) · √ᾱ_0/(√ᾱ_0 − √ᾱ_{T−1}); then β'_t = 1 − ᾱ'_t/ᾱ'_{t−1} (β'_{T−1} = 1). The last step
+    /// then sees pure noise, as sampling starts; train such a schedule with the v (or x0) objective, since ε̂ says
+    /// nothing about x_0 there.
+    /// </summary>
+    public NoiseSchedule RescaleZeroTerminalSnr()
+    {
+        var sq = new double[T];
+        double ab = 1;
+        for (int t = 0; t < T; t++) { ab *= 1 - betas64[t]; sq[t] = Math.Sqrt(ab); }
+        double a0 = sq[0], aT = sq[T - 1];
+        var b = new double[T];
+        double prev = 1;
+        for (int t = 0; t < T; t++)
+        {
+            double s = (sq[t] - aT) * a0 / (a0 - aT), abar = s * s;
+            b[t] = t == 0 ? 1 - abar : 1 - abar / prev;
+            prev = abar;
+        }
+        b[T - 1] = 1;
+        return new NoiseSchedule(Kind, b, zeroTerminalSnr: true);
+    }
 
     internal void CheckStep(int t, string op)
     {

@@ -1,10 +1,9 @@
-using Nabla.Diffusion;
 using Nabla.NN;
 
 namespace Nabla.Models;
 
 /// <summary>
-/// The ε-prediction UNet of a DDPM: ε̂ = UNet(x_t, t[, c]).
+/// The UNet of a DDPM: UNet(x_t, t[, c]) predicts ε (or x_0 or v, as trained; Nabla.Diffusion.Prediction).
 /// temb = MLP(sinusoidal(t)) (+ label_emb(c) when class-conditional; row NumClasses = "no label");
 /// conv_in; per level l = 1…L: residual blocks (+ attention) whose output is the skip s_l, then a stride-2 conv;
 /// middle: mid1 (+ mid_attn) + mid2; per level l = L…1: upsample ×2, concat [up, s_l], residual blocks (+ attention);
@@ -102,7 +101,4 @@ public sealed class UNet : Module
         for (int i = 0; i < Ups.Count; i++) h = Ups[i].Forward(h, skips[Ups.Count - 1 - i], ts);
         return OutConv.Forward(UNetOps.NormSilu(OutNorm, h));
     }
-
-    /// <summary>This network as the ε_θ of the diffusion samplers and loss.</summary>
-    public NoisePredictor AsNoisePredictor() => (x, t, labels) => Forward(x, t, labels);
 }

@@ -40,19 +40,4 @@ public class DdpmCliTests
         Assert.Equal(628_385, new UNet(DdpmPresets.Get("small", 0), new Generator(0)).ParameterCount());
         Assert.Throws<ArgumentException>(() => DdpmPresets.Get("huge", 10));
     }
-
-    [Fact]
-    public void SamplingHelperDrawsLabelledSamplesInRange()
-    {
-        var cfg = DdpmTrainerTests.TinyConfig() with { };
-        var model = new UNet(cfg, new Generator(1));
-        var schedule = NoiseSchedule.Linear(100);
-        int steps = 0;
-        var x = DdpmSampling.Generate(model, schedule, new DdpmSamplingOptions { Steps = 5, BatchSize = 2 }, 0, new[] { 0, 1, 2 }, new Generator(2), default, (b, s) => steps++);
-        Assert.Equal(new[] { 3, 1, 8, 8 }, x.Shape);
-        Assert.Equal(10, steps);   // two batches (2 + 1) × 5 steps
-        Assert.All(x.ToArray(), v => Assert.InRange(v, -1f, 1f));
-        Assert.Throws<ArgumentException>(() => DdpmSampling.Generate(model, schedule, new DdpmSamplingOptions { Sampler = "euler" }, 1, null, new Generator(0)));
-        Assert.Throws<ArgumentException>(() => DdpmSampling.Generate(model, schedule, new DdpmSamplingOptions { Steps = 101 }, 1, null, new Generator(0)));
-    }
 }
