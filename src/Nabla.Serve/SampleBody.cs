@@ -7,13 +7,14 @@ namespace Nabla.Serve;
 
 /// <summary>
 /// Parses and checks the JSON body of <c>POST /v1/samples</c>:
-/// <c>{"class": name | index | null, "n": 1…, "sampler": "ddim" | "ddpm", "steps": 1…T, "guidance": 0…, "eta": 0…1, "seed": ≥ 0}</c>,
+/// <c>{"class": name | index | null, "n": 1…, "sampler": "ddim" | "ddpm" | "dpm++" | "euler", "steps": 1…T,
+/// "spacing": "trailing" | "leading" | "linspace", "guidance": 0…, "eta": 0…1, "seed": ≥ 0}</c>,
 /// every field optional. Each problem is an <see cref="ApiError"/> naming the field; unknown fields are refused
 /// (a typo would otherwise be silently ignored).
 /// </summary>
 public static class SampleBody
 {
-    static readonly string[] Fields = { "class", "n", "sampler", "steps", "guidance", "eta", "seed" };
+    static readonly string[] Fields = { "class", "n", "sampler", "steps", "spacing", "guidance", "eta", "seed" };
 
     /// <summary>The request described by <paramref name="body"/> (UTF-8 JSON; empty means every default).</summary>
     public static SampleRequest Parse(ReadOnlySpan<byte> body, ServedModel model, ServeOptions options)
@@ -34,22 +35,47 @@ public static class SampleBody
         {
             "ddim" => SamplerKind.Ddim,
             "ddpm" or "ancestral" => SamplerKind.Ancestral,
-            var s => throw ApiError.BadField("sampler", $"sampler must be \"ddim\" or \"ddpm\", got \"{s}\"", new JsonObject { ["valid"] = new JsonArray("ddim", "ddpm") }),
+            "dpm++" or "dpmsolver++" or "dpm-solver++" or "dpmpp" => SamplerKind.DpmSolverPP2M,
+            "euler" => SamplerKind.Euler,
+            var s => throw ApiError.BadField("sampler", $"sampler must be one of {string.Join(", ", Samplers)}, got \"{s}\"", Valid(Samplers)),
         };
-        int steps = Int(o, "steps", Math.Min(50, T), 1, T);
-        float guidance = Float(o, "guidance", model.DefaultGuidance, 0, options.MaxGuidance);
+        var spacing = Str(o, "spacing", "trailing") switch
+        {
+            "trailing" => TimestepSpacing.Trailing,
+            "leading" => TimestepSpacing.Leading,
+            "linspace" => TimestepSpacing.Linspace,
+            var s => throw ApiError.BadField("spacing", $"spacing must be one of trailing, leading, linspace, got \"{s}\"", Valid("trailing", "leading", "linspace")),
+        };
+        // "ddpm" without steps is Ho et al.'s Algorithm 2: every one of the T steps
+        int steps = Int(o, "steps", sampler == SamplerKind.Ancestral ? T : Math.Min(50, T), 1, T);
+        float guidance = Float(o, "guidance", model.Pipeline.DefaultGuidance, 0, options.MaxGuidance);
         float eta = Float(o, "eta", 0, 0, 1);
         ulong seed = o["seed"] is null ? (ulong)Random.Shared.NextInt64(0, 1L << 53) : Seed(o["seed"]!);
         if (label != null && model.Config.NumClasses == 0) throw ApiError.BadField("class", "the model is unconditional: leave class out or null");
-        return new SampleRequest { Count = n, Label = label, Sampler = sampler, Steps = steps, Guidance = guidance, Eta = eta, Seed = seed };
+        return new SampleRequest
+        {
+            Count = n, Label = label, Seed = seed,
+            Options = new DiffusionSamplingOptions { Sampler = sampler, Steps = steps, Spacing = spacing, Guidance = guidance, Eta = eta },
+        };
     }
+
+    /// <summary>The sampler names the body accepts (first of each kind).</summary>
+    public static readonly string[] Samplers = { "ddim", "ddpm", "dpm++", "euler" };
+
+    /// <summary>The wire name of a sampler.</summary>
+    public static string Name(SamplerKind k) => k switch
+    {
+        SamplerKind.Ddim => "ddim", SamplerKind.Ancestral => "ddpm", SamplerKind.DpmSolverPP2M => "dpm++", SamplerKind.Euler => "euler", _ => k.ToString(),
+    };
+
+    static JsonObject Valid(params string[] values) => new() { ["valid"] = new JsonArray(values.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray()) };
 
     /// <summary>A class given by name (case and punctuation ignored, or a unique prefix), by index, or null / "none".</summary>
     public static int? Class(JsonNode? node, ServedModel model)
     {
         if (node is null) return null;
         var names = model.ClassNames;
-        var valid = new JsonObject { ["valid"] = new JsonArray(names.Select(s => (JsonNode?)JsonValue.Create(s)).ToArray()) };
+        var valid = Valid(names.ToArray());
         if (node is JsonValue v && v.TryGetValue(out JsonElement el))
         {
             if (el.ValueKind == JsonValueKind.Number)
@@ -76,7 +102,7 @@ public static class SampleBody
 
     static JsonElement? Element(JsonObject o, string field) =>
         o[field] is JsonValue v && v.TryGetValue(out JsonElement el) ? el : o[field] is null ? null
-        : throw ApiError.BadField(field, $"{field} must be a {(field is "sampler" ? "string" : "number")}");
+        : throw ApiError.BadField(field, $"{field} must be a {(field is "sampler" or "spacing" ? "string" : "number")}");
 
     static int Int(JsonObject o, string field, int fallback, int min, int max)
     {

@@ -30,7 +30,7 @@ static class SampleEndpoints
         var request = await ReadRequest(ctx, model, options);
         // Previews pile up no further than a couple of frames when the client reads slowly (the oldest are dropped).
         var frames = Channel.CreateBounded<SamplePreview>(new BoundedChannelOptions(2) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
-        int every = Math.Max(1, request.ModelCalls(model.Schedule.T) / 50);
+        int every = Math.Max(1, request.Options.Steps / 50);
         var job = Submit(ctx, sampler, request, p => { if (p.Index % every == 0 || p.Index == p.Count - 1) frames.Writer.TryWrite(p); });
         _ = job.Completion.ContinueWith(_ => frames.Writer.TryComplete(), TaskScheduler.Default);
 
@@ -92,9 +92,7 @@ static class SampleEndpoints
 
     static string FieldOf(string? param) => param switch
     {
-        nameof(SampleRequest.Count) => "n", nameof(SampleRequest.Label) => "class", nameof(SampleRequest.Sampler) => "sampler",
-        nameof(SampleRequest.Steps) => "steps", nameof(SampleRequest.Eta) => "eta", nameof(SampleRequest.Guidance) => "guidance",
-        _ => "body",
+        nameof(SampleRequest.Count) => "n", nameof(SampleRequest.Label) => "class", _ => "body",
     };
 
     static async Task Send(HttpResponse res, string name, JsonObject data, CancellationToken ct)

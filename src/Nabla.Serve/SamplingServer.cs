@@ -39,8 +39,7 @@ public static class SamplingServer
             k.Limits.MaxRequestBodySize = options.MaxBodyBytes;
         });
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.ShutdownGrace + TimeSpan.FromSeconds(5));
-        var cfg = model.Config;
-        var sampler = new ContinuousBatchSampler(model.Network.AsNoisePredictor(), model.Schedule, new[] { cfg.InChannels, cfg.ImageSize, cfg.ImageSize }, cfg.NumClasses, options.Batching);
+        var sampler = new ContinuousBatchSampler(model.Pipeline, options.Batching);
         builder.Services.AddSingleton(sampler);
         builder.Services.AddHostedService(sp => new Drain(sampler, options.ShutdownGrace));
         configure?.Invoke(builder);
@@ -83,13 +82,13 @@ public static class SamplingServer
     {
         ["source"] = model.Source,
         ["step"] = model.Step,
-        ["objective"] = model.Objective,
+        ["objective"] = model.Pipeline.Prediction.ToString().ToLowerInvariant(),
         ["schedule"] = new JsonObject { ["kind"] = model.Schedule.Kind.ToString().ToLowerInvariant(), ["T"] = model.Schedule.T },
         ["config"] = JsonNode.Parse(model.Config.ToJson()),
         ["conditional"] = model.Config.NumClasses > 0,
         ["classes"] = new JsonArray(model.ClassNames.Select(s => (JsonNode?)JsonValue.Create(s)).ToArray()),
-        ["samplers"] = new JsonArray("ddim", "ddpm"),
-        ["defaults"] = new JsonObject { ["n"] = 1, ["sampler"] = "ddim", ["steps"] = Math.Min(50, model.Schedule.T), ["guidance"] = model.DefaultGuidance, ["eta"] = 0 },
+        ["samplers"] = new JsonArray(SampleBody.Samplers.Select(s => (JsonNode?)JsonValue.Create(s)).ToArray()),
+        ["defaults"] = new JsonObject { ["n"] = 1, ["sampler"] = "ddim", ["steps"] = Math.Min(50, model.Schedule.T), ["spacing"] = "trailing", ["guidance"] = model.Pipeline.DefaultGuidance, ["eta"] = 0 },
         ["limits"] = new JsonObject
         {
             ["n"] = Math.Min(o.MaxSamples, o.Batching.MaxBatch), ["steps"] = model.Schedule.T, ["guidance"] = o.MaxGuidance,

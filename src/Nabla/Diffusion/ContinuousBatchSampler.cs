@@ -25,13 +25,14 @@ public sealed record ContinuousBatchOptions
 /// join (oldest first, while their rows fit in <see cref="ContinuousBatchOptions.MaxBatch"/>), then one model call
 /// evaluates ε_θ(x_t, t, c) for every row at that row's own timestep t and label c — with the unconditional copy
 /// ε_θ(x_t, t, ∅) of each guided row in the same call — and each request advances with its own sampler step,
-/// guidance ε̂ = (1 + w)·ε(x, c) − w·ε(x, ∅) and generator. A request's samples are therefore what its sampler would
-/// draw alone with the same seed (up to float rounding of the batched products).
+/// guidance ε̂ = (1 + w)·out(x, c) − w·out(x, ∅), <see cref="ReverseStep"/> (whose rows may sit at different
+/// timesteps) and generator. A request's samples are therefore what <see cref="DiffusionPipeline.Sample"/> draws alone
+/// with the same seed and options (up to float rounding of the batched products).
 /// </summary>
 public sealed class ContinuousBatchSampler : IDisposable
 {
+    readonly DiffusionPipeline pipeline;
     readonly NoisePredictor model;
-    readonly NoiseSchedule schedule;
     readonly int[] sampleShape;
     readonly int sampleSize;
     readonly int numClasses;
@@ -45,7 +46,7 @@ public sealed class ContinuousBatchSampler : IDisposable
     readonly TaskCompletionSource idle = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public ContinuousBatchOptions Options { get; }
-    public NoiseSchedule Schedule => schedule;
+    public DiffusionPipeline Pipeline => pipeline;
     /// <summary>Requests waiting to join.</summary>
     public int Queued { get { lock (gate) return queue.Count; } }
     /// <summary>Rows in the running batch.</summary>
@@ -58,21 +59,17 @@ public sealed class ContinuousBatchSampler : IDisposable
     /// <summary>Whether <see cref="StopAsync"/> has begun.</summary>
     public bool IsStopping { get { lock (gate) return stopping; } }
 
-    /// <param name="model">ε_θ (unguided; guidance is applied per row here). Called only from the loop thread.</param>
-    /// <param name="sampleShape">Shape of one sample, e.g. [C, H, W].</param>
-    /// <param name="numClasses">Classes of a conditional model (label <paramref name="numClasses"/> = "no label"), or 0.</param>
-    public ContinuousBatchSampler(NoisePredictor model, NoiseSchedule schedule, int[] sampleShape, int numClasses, ContinuousBatchOptions? options = null)
+    /// <param name="pipeline">The network (called unguided, only from the loop thread; guidance is applied per row
+    /// here), its schedule, objective, classes and default guidance.</param>
+    public ContinuousBatchSampler(DiffusionPipeline pipeline, ContinuousBatchOptions? options = null)
     {
-        this.model = model ?? throw new ArgumentNullException(nameof(model));
-        this.schedule = schedule ?? throw new ArgumentNullException(nameof(schedule));
-        ArgumentNullException.ThrowIfNull(sampleShape);
-        if (sampleShape.Length == 0 || sampleShape.Any(d => d < 1)) throw new ArgumentException($"ContinuousBatchSampler: sample shape {ShapeMath.Format(sampleShape)} must have positive dimensions", nameof(sampleShape));
-        if (numClasses < 0) throw new ArgumentException($"ContinuousBatchSampler: numClasses must be ≥ 0, got {numClasses}", nameof(numClasses));
+        this.pipeline = pipeline ?? throw new ArgumentNullException(nameof(pipeline));
         Options = options ?? new ContinuousBatchOptions();
         Options.Validate();
-        this.sampleShape = (int[])sampleShape.Clone();
+        model = pipeline.Model;
+        sampleShape = pipeline.SampleShape.ToArray();
         sampleSize = ShapeMath.Size(sampleShape);
-        this.numClasses = numClasses;
+        numClasses = pipeline.NumClasses;
         loop = new Thread(Loop) { IsBackground = true, Name = "Nabla continuous batch sampler" };
         loop.Start();
     }
@@ -88,8 +85,8 @@ public sealed class ContinuousBatchSampler : IDisposable
     public SampleJob Submit(SampleRequest request, CancellationToken ct = default, Action<SamplePreview>? onStep = null)
     {
         ArgumentNullException.ThrowIfNull(request);
-        request.Validate(numClasses, schedule.T, Options.MaxBatch);
-        var job = new SampleJob(request, schedule, sampleShape, onStep, ct);
+        request.Validate(pipeline, Options.MaxBatch);
+        var job = new SampleJob(request, pipeline, onStep, ct);
         lock (gate)
         {
             if (stopping) throw new SamplerStoppedException("ContinuousBatchSampler: stopping, no new requests");
@@ -108,7 +105,7 @@ public sealed class ContinuousBatchSampler : IDisposable
         {
             double rows = activeRows + queue.Sum(j => j.Request.Count);
             double perCall = Options.Batching ? Options.MaxBatch : 1;
-            double calls = Math.Ceiling((rows + r.Count) / perCall) * r.ModelCalls(schedule.T);
+            double calls = Math.Ceiling((rows + r.Count) / perCall) * r.Options.Steps;
             return TimeSpan.FromSeconds(Math.Max(1, calls * stepSeconds));
         }
     }
@@ -192,25 +189,27 @@ public sealed class ContinuousBatchSampler : IDisposable
             using var _ = Tensor.NoGrad();
             using var scope = TensorScope.Begin();
             int rows = 0, guidedRows = 0;
-            foreach (var j in jobs) { rows += j.Request.Count; if (Guided(j)) guidedRows += j.Request.Count; }
+            foreach (var j in jobs) { rows += j.Request.Count; if (j.Guidance > 0) guidedRows += j.Request.Count; }
             int total = rows + guidedRows;
             var x = new float[total * sampleSize];
             var t = new float[total];
             var labels = numClasses > 0 ? new float[total] : null;
             var sizes = new List<int>(jobs.Length * 2);
             int row = 0;
-            foreach (var j in jobs) Fill(j, j.Request.Label ?? numClasses, ref row, x, t, labels, sizes);
-            foreach (var j in jobs) if (Guided(j)) Fill(j, numClasses, ref row, x, t, labels, sizes);
+            foreach (var j in jobs) Fill(j, j.LabelIndex, ref row, x, t, labels, sizes);
+            foreach (var j in jobs) if (j.Guidance > 0) Fill(j, pipeline.NullLabel, ref row, x, t, labels, sizes);
             var shape = new[] { total }.Concat(sampleShape).ToArray();
             var eps = model(new Tensor(x, shape), new Tensor(t, total), labels == null ? null : new Tensor(labels, total));
             var parts = eps.Split(sizes.ToArray());
             for (int k = 0, u = jobs.Length; k < jobs.Length; k++)
             {
                 var j = jobs[k];
-                var e = Guided(j) ? ClassifierFreeGuidance.Combine(parts[k], parts[u++], j.Request.Guidance) : parts[k];
-                var (next, x0) = j.StepAt(new Tensor(j.X!, j.Shape), j.StepsDone, e, j.Gen);
+                var e = j.Guidance > 0 ? ClassifierFreeGuidance.Combine(parts[k], parts[u++], j.Guidance) : parts[k];
+                int n = j.Request.Count, timestep = j.T;
+                var (next, x0) = j.Step.Step(new Tensor(j.X!, j.Shape), e, Rows(n, timestep), Rows(n, j.TNext), j.Gen,
+                    j.PrevX0 == null ? null : new Tensor(j.PrevX0, j.Shape), Rows(n, j.TPrev));
                 next.Data.CopyTo(j.X);
-                int timestep = j.TimestepAt(j.StepsDone);
+                if (j.Step.UsesHistory) { j.PrevX0 ??= new float[j.X!.Length]; x0.Data.CopyTo(j.PrevX0); }
                 j.StepsDone++;
                 if (j.OnStep != null)
                 {
@@ -240,13 +239,13 @@ public sealed class ContinuousBatchSampler : IDisposable
         }
     }
 
-    bool Guided(SampleJob j) => numClasses > 0 && j.Request.Label != null && j.Request.Guidance > 0;
+    static int[] Rows(int n, int t) { var a = new int[n]; Array.Fill(a, t); return a; }
 
     void Fill(SampleJob j, int label, ref int row, float[] x, float[] t, float[]? labels, List<int> sizes)
     {
         int n = j.Request.Count;
         j.X!.AsSpan().CopyTo(x.AsSpan(row * sampleSize, n * sampleSize));
-        float ts = j.TimestepAt(j.StepsDone);
+        float ts = j.T;
         for (int i = 0; i < n; i++) { t[row + i] = ts; if (labels != null) labels[row + i] = label; }
         row += n;
         sizes.Add(n);

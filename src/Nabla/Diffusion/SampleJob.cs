@@ -13,43 +13,39 @@ public sealed class SampleJob
     internal CancellationTokenRegistration Registration;
     internal readonly Generator Gen;
     internal readonly int[] Shape;
+    internal readonly ReverseStep Step;
+    internal readonly int[] Timesteps;
+    /// <summary>Guidance scale of the rows (0 = one unguided model row per sample).</summary>
+    internal readonly float Guidance;
+    internal readonly int LabelIndex;
     internal float[]? X;                 // x_t of this request's rows, allocated when it joins the batch
-    internal readonly Func<int, int> TimestepAt;
-    internal readonly Func<Tensor, int, Tensor, Generator, (Tensor xPrev, Tensor x0Hat)> StepAt;
+    internal float[]? PrevX0;            // the previous step's x̂_0 (samplers with history)
 
     public SampleRequest Request { get; }
     /// <summary>Steps (model calls) the request takes in all.</summary>
-    public int StepCount { get; }
+    public int StepCount => Timesteps.Length;
     /// <summary>Steps taken so far.</summary>
     public int StepsDone { get; internal set; }
     /// <summary>Whether the request has joined the running batch.</summary>
     public bool Started => X != null;
     public Task<Tensor> Completion => done.Task;
 
-    internal SampleJob(SampleRequest request, NoiseSchedule schedule, int[] sampleShape, Action<SamplePreview>? onStep, CancellationToken ct)
+    internal SampleJob(SampleRequest request, DiffusionPipeline pipeline, Action<SamplePreview>? onStep, CancellationToken ct)
     {
         Request = request; OnStep = onStep; Cancellation = ct;
         Gen = new Generator(request.Seed);
-        Shape = new[] { request.Count }.Concat(sampleShape).ToArray();
-        if (request.Sampler == SamplerKind.Ddim)
-        {
-            var ddim = new DdimSampler(schedule, request.Steps, request.Eta, request.Clip);
-            var ts = ddim.Timesteps;
-            StepCount = ts.Length;
-            TimestepAt = i => ts[i];
-            StepAt = (x, i, eps, g) => ddim.Step(x, ts[i], i + 1 < ts.Length ? ts[i + 1] : -1, eps, g);
-        }
-        else
-        {
-            var anc = new AncestralSampler(schedule, clipX0: request.Clip);
-            int T = schedule.T;
-            StepCount = T;
-            TimestepAt = i => T - 1 - i;
-            StepAt = (x, i, eps, g) => anc.Step(x, T - 1 - i, eps, g);
-        }
+        Shape = new[] { request.Count }.Concat(pipeline.SampleShape).ToArray();
+        Step = pipeline.CreateStep(request.Options);
+        Timesteps = pipeline.Timesteps(request.Options);
+        LabelIndex = request.Label ?? pipeline.NullLabel;
+        Guidance = pipeline.NumClasses > 0 && request.Label != null ? pipeline.GuidanceOf(request.Options) : 0f;
     }
 
-    /// <summary>x_T ~ N(0, I) from the request's generator (as the samplers' <c>Sample</c> draws it).</summary>
+    internal int T => Timesteps[StepsDone];
+    internal int TNext => StepsDone + 1 < Timesteps.Length ? Timesteps[StepsDone + 1] : -1;
+    internal int TPrev => StepsDone > 0 && PrevX0 != null ? Timesteps[StepsDone - 1] : -1;
+
+    /// <summary>x_T ~ N(0, I) from the request's generator (as <see cref="DiffusionPipeline.Sample"/> draws it).</summary>
     internal void Start() => X = Tensor.Randn(Gen, Shape).ToArray();
 
     internal void Finish()

@@ -1,52 +1,34 @@
 namespace Nabla.Diffusion;
 
-/// <summary>The reverse process a <see cref="SampleRequest"/> runs.</summary>
-public enum SamplerKind
-{
-    /// <summary>DDIM over <see cref="SampleRequest.Steps"/> timesteps (<see cref="DdimSampler"/>).</summary>
-    Ddim,
-    /// <summary>Ancestral DDPM sampling over all T timesteps (<see cref="AncestralSampler"/>).</summary>
-    Ancestral,
-}
-
 /// <summary>
 /// One request for <see cref="Count"/> samples of one class, as <see cref="ContinuousBatchSampler"/> serves it: its rows
-/// keep their own timestep, guidance scale w (ε̂ = (1 + w)·ε(x, c) − w·ε(x, ∅)) and generator (seeded with
-/// <see cref="Seed"/>, so the samples do not depend on which other requests share the batch).
+/// keep their own timestep, sampler (<see cref="Options"/>: kind, steps, spacing, η, clipping), guidance scale w
+/// (ε̂ = (1 + w)·out(x, c) − w·out(x, ∅)) and generator seeded with <see cref="Seed"/>, so its samples are those
+/// <see cref="DiffusionPipeline.Sample"/> draws for the same arguments whatever else shares the batch.
 /// </summary>
 public sealed record SampleRequest
 {
     /// <summary>Number of samples (rows of the batch).</summary>
     public int Count { get; init; } = 1;
-    /// <summary>Class index for a conditional model; null samples unconditionally (the model's "no label").</summary>
+    /// <summary>Class index for a conditional model; null samples unconditionally (the model's "no label", unguided).</summary>
     public int? Label { get; init; }
-    public SamplerKind Sampler { get; init; } = SamplerKind.Ddim;
-    /// <summary>DDIM steps S (ignored by <see cref="SamplerKind.Ancestral"/>, which runs T).</summary>
-    public int Steps { get; init; } = 50;
-    /// <summary>DDIM η ∈ [0, 1].</summary>
-    public float Eta { get; init; }
-    /// <summary>Classifier-free guidance scale w ≥ 0 (used only with a label).</summary>
-    public float Guidance { get; init; } = 2f;
-    /// <summary>Clip x̂_0 to [−1, 1].</summary>
-    public bool Clip { get; init; } = true;
+    /// <summary>The sampler; <see cref="DiffusionSamplingOptions.BatchSize"/> is not used (the batch is shared).</summary>
+    public DiffusionSamplingOptions Options { get; init; } = new();
     /// <summary>Seed of x_T and of every noise draw of this request.</summary>
     public ulong Seed { get; init; }
 
-    /// <summary>Number of model evaluations this request needs (S for DDIM, T for ancestral).</summary>
-    public int ModelCalls(int T) => Sampler == SamplerKind.Ddim ? Steps : T;
-
-    /// <summary>Throws ArgumentException naming the first field that is out of range for a model with
-    /// <paramref name="numClasses"/> classes (0 = unconditional), <paramref name="T"/> diffusion steps and batches of
-    /// at most <paramref name="maxRows"/> rows.</summary>
-    public void Validate(int numClasses, int T, int maxRows)
+    /// <summary>Throws ArgumentException naming the first field that is out of range for <paramref name="pipeline"/> and
+    /// batches of at most <paramref name="maxRows"/> rows.</summary>
+    public void Validate(DiffusionPipeline pipeline, int maxRows)
     {
+        ArgumentNullException.ThrowIfNull(pipeline);
         if (Count < 1 || Count > maxRows) throw new ArgumentException($"SampleRequest.Count must be in 1..{maxRows}, got {Count}", nameof(Count));
-        if (Label is int c && (numClasses == 0 || c < 0 || c >= numClasses))
-            throw new ArgumentException(numClasses == 0 ? "SampleRequest.Label must be null: the model is unconditional" : $"SampleRequest.Label must be in 0..{numClasses - 1}, got {c}", nameof(Label));
-        if (!Enum.IsDefined(Sampler)) throw new ArgumentException($"SampleRequest.Sampler {(int)Sampler} is not a SamplerKind", nameof(Sampler));
-        if (Sampler == SamplerKind.Ddim && (Steps < 1 || Steps > T)) throw new ArgumentException($"SampleRequest.Steps must be in 1..{T}, got {Steps}", nameof(Steps));
-        if (!(Eta >= 0 && Eta <= 1)) throw new ArgumentException($"SampleRequest.Eta must be in [0, 1], got {Eta}", nameof(Eta));
-        if (!(Guidance >= 0) || float.IsInfinity(Guidance)) throw new ArgumentException($"SampleRequest.Guidance must be a finite number ≥ 0, got {Guidance}", nameof(Guidance));
+        int k = pipeline.NumClasses;
+        if (Label is int c && (k == 0 || c < 0 || c >= k))
+            throw new ArgumentException(k == 0 ? "SampleRequest.Label must be null: the model is unconditional" : $"SampleRequest.Label must be in 0..{k - 1}, got {c}", nameof(Label));
+        ArgumentNullException.ThrowIfNull(Options, nameof(Options));
+        try { Options.Validate(pipeline.Schedule.T); }
+        catch (ArgumentException e) { throw new ArgumentException(e.Message, nameof(Options), e); }
     }
 }
 

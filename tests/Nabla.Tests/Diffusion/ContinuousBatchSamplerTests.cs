@@ -16,7 +16,11 @@ public class ContinuousBatchSamplerTests
         return (net, NoiseSchedule.Create(BetaSchedule.Linear, 100));
     }
 
-    static ContinuousBatchSampler Sampler(NoisePredictor eps, NoiseSchedule s, ContinuousBatchOptions? o = null) => new(eps, s, SampleShape, Tiny.NumClasses, o);
+    static ContinuousBatchSampler Sampler(NoisePredictor eps, NoiseSchedule s, ContinuousBatchOptions? o = null) =>
+        new(new DiffusionPipeline(eps, s, SampleShape, numClasses: Tiny.NumClasses), o);
+
+    static SampleRequest Req(int count = 1, int? label = null, int steps = 10, float guidance = 2f, ulong seed = 0, SamplerKind sampler = SamplerKind.Ddim, float eta = 0f) =>
+        new() { Count = count, Label = label, Seed = seed, Options = new DiffusionSamplingOptions { Sampler = sampler, Steps = steps, Guidance = guidance, Eta = eta } };
 
     [Fact]
     public void BatchedRequestsDrawWhatTheirSamplerDrawsAlone()
@@ -25,10 +29,13 @@ public class ContinuousBatchSamplerTests
         using var sampler = Sampler(net.AsNoisePredictor(), schedule);
         var requests = new[]
         {
-            new SampleRequest { Count = 3, Label = 1, Steps = 12, Guidance = 2f, Seed = 11 },
-            new SampleRequest { Count = 2, Label = 2, Steps = 7, Guidance = 0f, Seed = 12 },
-            new SampleRequest { Count = 1, Label = null, Steps = 10, Seed = 13 },
-            new SampleRequest { Count = 2, Label = 0, Steps = 9, Guidance = 1f, Eta = 1f, Seed = 14 },
+            Req(3, label: 1, steps: 12, guidance: 2f, seed: 11),
+            Req(2, label: 2, steps: 7, guidance: 0f, seed: 12),
+            Req(1, label: null, steps: 10, seed: 13),
+            Req(2, label: 0, steps: 9, guidance: 1f, eta: 1f, seed: 14),
+            Req(2, label: 1, steps: 8, guidance: 3f, seed: 15, sampler: SamplerKind.DpmSolverPP2M),
+            Req(1, label: 2, steps: 6, guidance: 1f, seed: 16, sampler: SamplerKind.Ancestral),
+            Req(1, label: 0, steps: 5, guidance: 1f, seed: 17, sampler: SamplerKind.Euler),
         };
         var jobs = requests.Select(r => sampler.Submit(r)).ToArray();
         Assert.True(Task.WaitAll(jobs.Select(j => (Task)j.Completion).ToArray(), Patience));
@@ -36,14 +43,12 @@ public class ContinuousBatchSamplerTests
         for (int k = 0; k < requests.Length; k++)
         {
             var r = requests[k];
-            NoisePredictor eps = net.AsNoisePredictor();
-            if (r.Label != null) eps = ClassifierFreeGuidance.Wrap(eps, Tiny.NullLabel, r.Guidance);
-            var labels = Tensor.Full(r.Label ?? Tiny.NullLabel, r.Count);
-            var alone = new DdimSampler(schedule, r.Steps, r.Eta, clipX0: true).Sample(eps, new[] { r.Count, 1, 8, 8 }, labels, new Generator(r.Seed));
+            var pipe = new DiffusionPipeline(net, schedule);
+            var alone = pipe.Sample(r.Count, r.Label is int c ? Enumerable.Repeat(c, r.Count).ToArray() : null, r.Options, new Generator(r.Seed));
             var got = jobs[k].Completion.Result;
             Assert.Equal(new[] { r.Count, 1, 8, 8 }, got.Shape);
             var a = alone.ToArray(); var b = got.ToArray();
-            for (int i = 0; i < a.Length; i++) Assert.True(Math.Abs(Math.Clamp(a[i], -1f, 1f) - b[i]) < 1e-3f, $"request {k} value {i}: alone {a[i]}, batched {b[i]}");
+            for (int i = 0; i < a.Length; i++) Assert.True(Math.Abs(a[i] - b[i]) < 1e-3f, $"request {k} value {i}: alone {a[i]}, batched {b[i]}");
         }
     }
 
@@ -54,9 +59,9 @@ public class ContinuousBatchSamplerTests
         using var sampler = Sampler(net.AsNoisePredictor(), schedule);
         SampleJob? late = null;
         var lateDone = new TaskCompletionSource<SampleJob>();
-        var first = sampler.Submit(new SampleRequest { Count = 2, Label = 0, Steps = 30, Seed = 1 }, default, p =>
+        var first = sampler.Submit(Req(2, label: 0, steps: 30, seed: 1), default, p =>
         {
-            if (p.Index == 4) { late = sampler.Submit(new SampleRequest { Count = 1, Label = 2, Steps = 10, Seed = 2 }); lateDone.SetResult(late); }
+            if (p.Index == 4) { late = sampler.Submit(Req(1, label: 2, steps: 10, seed: 2)); lateDone.SetResult(late); }
         });
         Assert.True(first.Completion.Wait(Patience));
         var l = lateDone.Task.Result;
@@ -71,8 +76,8 @@ public class ContinuousBatchSamplerTests
     {
         var (net, schedule) = Model();
         using var sampler = Sampler(net.AsNoisePredictor(), schedule, new ContinuousBatchOptions { Batching = false });
-        var a = sampler.Submit(new SampleRequest { Count = 2, Steps = 6, Label = 1 });
-        var b = sampler.Submit(new SampleRequest { Count = 1, Steps = 4, Label = 1 });
+        var a = sampler.Submit(Req(2, label: 1, steps: 6));
+        var b = sampler.Submit(Req(1, label: 1, steps: 4));
         Assert.True(Task.WaitAll(new Task[] { a.Completion, b.Completion }, Patience));
         Assert.Equal(10, sampler.ModelCalls);
         Assert.Equal(2, sampler.PeakRows);
@@ -106,8 +111,8 @@ public class ContinuousBatchSamplerTests
         var gate = new Gate();
         using var sampler = Sampler(gate.Predictor, NoiseSchedule.Create(BetaSchedule.Linear, 100));
         using var cts = new CancellationTokenSource();
-        var victim = sampler.Submit(new SampleRequest { Count = 4, Label = 0, Guidance = 0, Steps = 5 }, cts.Token);
-        var other = sampler.Submit(new SampleRequest { Count = 1, Label = 1, Guidance = 0, Steps = 5 });
+        var victim = sampler.Submit(Req(4, label: 0, guidance: 0, steps: 5), cts.Token);
+        var other = sampler.Submit(Req(1, label: 1, guidance: 0, steps: 5));
         gate.Step();
         Assert.True(gate.Calls.Wait(Patience));     // the second call has both requests
         Assert.Equal(5, sampler.ActiveRows);
@@ -119,9 +124,9 @@ public class ContinuousBatchSamplerTests
 
         // a waiting request that is cancelled frees its queue slot at once
         using var cts2 = new CancellationTokenSource();
-        var running = sampler.Submit(new SampleRequest { Count = 1, Steps = 2 });
+        var running = sampler.Submit(Req(1, steps: 2));
         Assert.True(gate.Calls.Wait(Patience));
-        var waiting = sampler.Submit(new SampleRequest { Count = 64, Steps = 2 }, cts2.Token);
+        var waiting = sampler.Submit(Req(64, steps: 2), cts2.Token);
         Assert.Equal(1, sampler.Queued);
         cts2.Cancel();
         Assert.Equal(0, sampler.Queued);
@@ -135,10 +140,10 @@ public class ContinuousBatchSamplerTests
     {
         var gate = new Gate();
         using var sampler = Sampler(gate.Predictor, NoiseSchedule.Create(BetaSchedule.Linear, 100), new ContinuousBatchOptions { QueueCapacity = 1, Batching = false });
-        var a = sampler.Submit(new SampleRequest { Steps = 3 });
+        var a = sampler.Submit(Req(steps: 3));
         Assert.True(gate.Calls.Wait(Patience));   // a is running
-        var b = sampler.Submit(new SampleRequest { Steps = 3 });
-        var e = Assert.Throws<QueueFullException>(() => sampler.Submit(new SampleRequest { Steps = 3 }));
+        var b = sampler.Submit(Req(steps: 3));
+        var e = Assert.Throws<QueueFullException>(() => sampler.Submit(Req(steps: 3)));
         Assert.True(e.RetryAfter >= TimeSpan.FromSeconds(1));
         gate.Go.Release(); for (int i = 0; i < 5; i++) gate.Step();
         Assert.True(Task.WaitAll(new Task[] { a.Completion, b.Completion }, Patience));
@@ -149,12 +154,12 @@ public class ContinuousBatchSamplerTests
     {
         var gate = new Gate { Throw = true };
         using var sampler = Sampler(gate.Predictor, NoiseSchedule.Create(BetaSchedule.Linear, 100));
-        var a = sampler.Submit(new SampleRequest { Steps = 3 });
+        var a = sampler.Submit(Req(steps: 3));
         gate.Step();
         var ex = Assert.Throws<AggregateException>(() => a.Completion.Wait(Patience));
         Assert.IsType<InvalidOperationException>(ex.InnerException);
         gate.Throw = false;
-        var b = sampler.Submit(new SampleRequest { Steps = 2 });
+        var b = sampler.Submit(Req(steps: 2));
         gate.Step(); gate.Step();
         Assert.True(b.Completion.Wait(Patience));
     }
@@ -164,14 +169,14 @@ public class ContinuousBatchSamplerTests
     {
         var (net, schedule) = Model();
         var sampler = Sampler(net.AsNoisePredictor(), schedule);
-        var quick = sampler.Submit(new SampleRequest { Steps = 5, Label = 0 });
+        var quick = sampler.Submit(Req(label: 0, steps: 5));
         Assert.True(sampler.StopAsync(TimeSpan.FromSeconds(60)).Wait(Patience));
         Assert.True(quick.Completion.IsCompletedSuccessfully);
-        Assert.Throws<SamplerStoppedException>(() => sampler.Submit(new SampleRequest()));
+        Assert.Throws<SamplerStoppedException>(() => sampler.Submit(Req()));
 
         var gate = new Gate();
         var stuck = Sampler(gate.Predictor, schedule);
-        var slow = stuck.Submit(new SampleRequest { Steps = 50 });
+        var slow = stuck.Submit(Req(steps: 50));
         gate.Step();
         var stop = stuck.StopAsync(TimeSpan.FromMilliseconds(50));
         Thread.Sleep(200);
@@ -185,15 +190,15 @@ public class ContinuousBatchSamplerTests
     [InlineData(0, 0, 10, 0f, "Count")]
     [InlineData(65, 0, 10, 0f, "Count")]
     [InlineData(1, 3, 10, 0f, "Label")]
-    [InlineData(1, 0, 0, 0f, "Steps")]
-    [InlineData(1, 0, 101, 0f, "Steps")]
-    [InlineData(1, 0, 10, -1f, "Guidance")]
-    [InlineData(1, 0, 10, float.NaN, "Guidance")]
+    [InlineData(1, 0, 0, 0f, "Options")]
+    [InlineData(1, 0, 101, 0f, "Options")]
+    [InlineData(1, 0, 10, -1f, "Options")]
+    [InlineData(1, 0, 10, float.NaN, "Options")]
     public void BadRequestsNameTheField(int n, int label, int steps, float guidance, string field)
     {
         var gate = new Gate();
         using var sampler = Sampler(gate.Predictor, NoiseSchedule.Create(BetaSchedule.Linear, 100));
-        var e = Assert.ThrowsAny<ArgumentException>(() => sampler.Submit(new SampleRequest { Count = n, Label = label, Steps = steps, Guidance = guidance }));
+        var e = Assert.ThrowsAny<ArgumentException>(() => sampler.Submit(Req(n, label, steps, guidance)));
         Assert.Equal(field, e.ParamName);
     }
 }

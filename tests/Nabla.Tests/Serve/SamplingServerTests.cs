@@ -77,6 +77,8 @@ public class SamplingServerTests
         Assert.Equal("Pullover", (string?)byIndex["class"]);
         var ddpm = (await (await h.Client.PostAsync("/v1/samples", Json("{\"class\": \"bag\", \"sampler\": \"ddpm\"}"))).Content.ReadFromJsonAsync<JsonObject>())!;
         Assert.Equal(200, (int)ddpm["steps"]!);
+        var dpm = (await (await h.Client.PostAsync("/v1/samples", Json("{\"class\": \"coat\", \"sampler\": \"dpm++\", \"steps\": 4}"))).Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal("dpm++", (string?)dpm["sampler"]);
     }
 
     [Fact]
@@ -134,7 +136,8 @@ public class SamplingServerTests
     [InlineData("{\"guidance\": 1e9}", "guidance")]
     [InlineData("{\"eta\": 2}", "eta")]
     [InlineData("{\"seed\": -3}", "seed")]
-    [InlineData("{\"sampler\": \"euler\"}", "sampler")]
+    [InlineData("{\"sampler\": \"heun\"}", "sampler")]
+    [InlineData("{\"spacing\": \"even\"}", "spacing")]
     [InlineData("{\"sampler\": 3}", "sampler")]
     [InlineData("{\"stesp\": 20}", "stesp")]
     [InlineData("{\"n\": 1,", "body")]

@@ -24,7 +24,7 @@ public sealed class ServeHost : IAsyncDisposable
     {
         var net = new UNet(DdpmPresets.Get("tiny", 10), new Generator(3));
         net.Eval();
-        return new ServedModel(net, NoiseSchedule.Create(BetaSchedule.Linear, T), step: 0, source: "tiny-random");
+        return new ServedModel(net, new DiffusionPipeline(net, NoiseSchedule.Create(BetaSchedule.Linear, T)), step: 0, source: "tiny-random");
     }
 
     public static async Task<ServeHost> Start(ServeOptions? options = null, bool loopback = false, ServedModel? model = null, bool png = true)
