@@ -44,6 +44,9 @@ public static class SamplingServer
         builder.Services.AddHostedService(sp => new Drain(sampler, options.ShutdownGrace));
         configure?.Invoke(builder);
         var app = builder.Build();
+        // The signal (SIGTERM, Ctrl-C, StopAsync) first stops new work and starts the grace period; Kestrel then waits
+        // for the requests in flight, which end with their samples or, past the grace period, with 503.
+        app.Lifetime.ApplicationStopping.Register(() => _ = sampler.StopAsync(options.ShutdownGrace));
 
         app.Use(async (ctx, next) =>
         {
@@ -113,7 +116,7 @@ public static class SamplingServer
         return new StreamReader(s).ReadToEnd();
     });
 
-    /// <summary>On shutdown (stopped before Kestrel): refuse new requests, let running ones finish within the grace period.</summary>
+    /// <summary>On shutdown: waits until the sampling loop has finished (within the grace period).</summary>
     sealed class Drain(ContinuousBatchSampler sampler, TimeSpan grace) : IHostedService
     {
         public Task StartAsync(CancellationToken ct) => Task.CompletedTask;
