@@ -11,6 +11,7 @@ var workloads = new Dictionary<string, Action<string[]>>(StringComparer.OrdinalI
     ["mlp"] = MlpWorkload.Run,
     ["cnn"] = CnnWorkload.Run,
     ["vae"] = VaeWorkload.Run,
+    ["serve"] = ServeWorkload.Run,
     ["convprobe"] = ConvProbe.Run,  // hidden: per-shape conv timings
 };
 if (args.Length == 0 || !workloads.TryGetValue(args[0], out var run))
