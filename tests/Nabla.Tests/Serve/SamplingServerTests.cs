@@ -277,6 +277,18 @@ public class SamplingServerTests
         Assert.True((int)health["peak_rows"]! > 1, "concurrent requests should have shared a model call");
     }
 
+    [Fact]
+    public async Task OverARealSocketAClientThatHangsUpCancelsItsRows()
+    {
+        await using var h = await ServeHost.Start(loopback: true, model: ServeHost.TinyModel(Long));
+        using var cts = new CancellationTokenSource();
+        var pending = h.Client.PostAsync("/v1/samples", Json("{\"sampler\": \"ddpm\", \"n\": 2, \"class\": 0}"), cts.Token);
+        await Eventually(async () => (int)(await h.Client.GetFromJsonAsync<JsonObject>("/healthz"))!["active_rows"]! == 2);
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pending);
+        await Eventually(async () => (int)(await h.Client.GetFromJsonAsync<JsonObject>("/healthz"))!["active_rows"]! == 0);
+    }
+
     static async Task Eventually(Func<Task<bool>> condition)
     {
         var end = DateTime.UtcNow + Patience;
