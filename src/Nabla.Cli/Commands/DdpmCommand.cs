@@ -32,7 +32,7 @@ public static class DdpmCommand
     static Command CreateTrain()
     {
         var cmd = new Command("train", "Train a DDPM on Fashion-MNIST; writes checkpoint, samples.png, trajectory.png, loss.png and config.json to runs/NAME");
-        var steps = new Option<int>("--steps") { Description = "Total optimizer steps of the run (a resumed run continues up to this)", DefaultValueFactory = _ => 1800 };
+        var steps = new Option<int>("--steps") { Description = "Cap on the total optimizer steps of the run (a resumed run continues up to this); 0 = none, the --minutes budget ends the run", DefaultValueFactory = _ => 0 };
         var minutes = new Option<double>("--minutes") { Description = "Training time budget of this invocation in minutes (0 = none); training stops, saves and draws the pictures when it runs out", DefaultValueFactory = _ => 10 };
         var batch = new Option<int>("--batch") { Description = "Images per step", DefaultValueFactory = _ => 64 };
         var lr = new Option<float>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => 2e-4f };
@@ -46,7 +46,7 @@ public static class DdpmCommand
         var preset = new Option<string>("--preset") { Description = "Network size: " + string.Join("; ", DdpmPresets.Descriptions.Select(p => $"{p.Key} = {p.Value}")), DefaultValueFactory = _ => "small" };
         var schedule = new Option<string>("--schedule") { Description = "β schedule: linear (1e-4 → 0.02), cosine or sigmoid", DefaultValueFactory = _ => "linear" };
         var objective = new Option<string>("--objective") { Description = "What the network predicts: eps, x0 or v", DefaultValueFactory = _ => "eps" };
-        var minSnr = new Option<float>("--min-snr") { Description = "γ of min-SNR-γ loss weighting (0 = plain MSE)", DefaultValueFactory = _ => 0f };
+        var minSnr = new Option<float>("--min-snr") { Description = "γ of min-SNR-γ loss weighting (0 = plain MSE)", DefaultValueFactory = _ => 5f };
         var zeroSnr = new Option<bool>("--zero-snr") { Description = "Rescale the schedule to zero terminal SNR (needs --objective v or x0)" };
         var data = new Option<string?>("--data") { Description = "Folder of Fashion-MNIST IDX files (default: the system copy, else the embedded test split)" };
         var samplesN = new Option<int>("--samples-per-class") { Description = "Columns of samples.png (samples per class, or rows×columns/10 when unconditional)", DefaultValueFactory = _ => 8 };
@@ -96,8 +96,10 @@ public static class DdpmCommand
 
     static int Train(TrainArgs a)
     {
-        if (a.Steps < 1) throw new ArgumentException($"--steps must be ≥ 1, got {a.Steps}");
+        if (a.Steps < 0) throw new ArgumentException($"--steps must be ≥ 0 (0 = no cap), got {a.Steps}");
         if (!(a.Minutes >= 0)) throw new ArgumentException($"--minutes must be ≥ 0, got {a.Minutes}");
+        if (a.Steps == 0 && a.Minutes == 0) throw new ArgumentException("--steps 0 and --minutes 0: the run would never end; give a step cap or a time budget");
+        int cap = a.Steps > 0 ? a.Steps : int.MaxValue;
         if (a.Every < 0) throw new ArgumentException($"--checkpoint-every must be ≥ 0, got {a.Every}");
         if (a.SamplesPerClass < 1 || a.SamplesPerClass > 32) throw new ArgumentException($"--samples-per-class must be in 1..32, got {a.SamplesPerClass}");
         string ckPath = Path.Combine(a.Out, CheckpointFile);
@@ -134,16 +136,30 @@ public static class DdpmCommand
         try
         {
             int startStep = trainer.Step;
-            if (startStep >= a.Steps)
+            if (startStep >= cap)
             {
                 Console.WriteLine($"the checkpoint is already at step {startStep:N0} ≥ --steps {a.Steps:N0}; only the pictures are redrawn");
                 result = new DdpmTrainingResult(DdpmTrainingStatus.Completed, startStep, "nothing to train", false);
             }
             else
             {
-                using var progress = TrainingProgress.Start("ddpm train", a.Steps, new ProgressOptions { ItemsPerStep = trainer.Options.BatchSize, StartStep = startStep }, run.Token);
-                result = trainer.Train(a.Steps, a.Minutes > 0 ? TimeSpan.FromMinutes(a.Minutes) : null, ckPath, a.Every, run.Token,
-                    p => progress.Report(p.Step, p.Loss));
+                // Without a step cap the display's total is the budget's estimate after a few steps: rate × time left.
+                TimeSpan? budget = a.Minutes > 0 ? TimeSpan.FromMinutes(a.Minutes) : null;
+                TrainingProgress? progress = null;
+                try
+                {
+                    result = trainer.Train(cap, budget, ckPath, a.Every, run.Token, p =>
+                    {
+                        if (progress == null && (a.Steps > 0 || p.Step - startStep >= 5))
+                        {
+                            long total = a.Steps > 0 ? a.Steps
+                                : Math.Max(p.Step + 1, p.Step + (long)(p.StepsPerSecond * Math.Max(0, (budget!.Value - p.Elapsed).TotalSeconds)));
+                            progress = TrainingProgress.Start("ddpm train", total, new ProgressOptions { ItemsPerStep = trainer.Options.BatchSize, StartStep = a.Steps > 0 ? startStep : p.Step - 1 }, run.Token);
+                        }
+                        progress?.Report(p.Step, p.Loss);
+                    });
+                }
+                finally { progress?.Dispose(); }
             }
         }
         finally { run.Dispose(); }

@@ -7,8 +7,8 @@ namespace Nabla.Cli.Commands;
 /// <summary>The DDPM commands' sampling options (--sampler, --steps, --spacing, --eta, --guidance, --no-clip), parsed into <see cref="DiffusionSamplingOptions"/>.</summary>
 public sealed class DdpmSamplingCli
 {
-    public Option<string> Sampler { get; } = new("--sampler") { Description = "ddim, dpm++ (DPM-Solver++(2M)), euler, or ddpm (ancestral; with --steps T it is Ho et al.'s sampler)", DefaultValueFactory = _ => "ddim" };
-    public Option<int> Steps { get; } = new("--steps") { Description = "Model calls per sample", DefaultValueFactory = _ => 50 };
+    public Option<string> Sampler { get; } = new("--sampler") { Description = "ddim, dpm++ (DPM-Solver++(2M)), euler, or ddpm (ancestral; with --steps T it is Ho et al.'s sampler)", DefaultValueFactory = _ => "dpm++" };
+    public Option<int> Steps { get; } = new("--steps") { Description = "Model calls per sample", DefaultValueFactory = _ => DiffusionSamplingOptions.DefaultSteps };
     public Option<string> Spacing { get; } = new("--spacing") { Description = "Timesteps visited: trailing (starts at T−1), leading, or linspace", DefaultValueFactory = _ => "trailing" };
     public Option<float> Eta { get; } = new("--eta") { Description = "DDIM η (0 = deterministic)", DefaultValueFactory = _ => 0f };
     public Option<float?> Guidance { get; } = new("--guidance") { Description = "Classifier-free guidance scale w (0 = none; default: the checkpoint's)" };

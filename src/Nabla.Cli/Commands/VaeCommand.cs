@@ -23,6 +23,7 @@ public static class VaeCommand
         vae.Subcommands.Add(CreateTrain());
         vae.Subcommands.Add(CreateSample());
         vae.Subcommands.Add(CreateInterpolate());
+        vae.Subcommands.Add(VaeEvalCommand.Create());
         return vae;
     }
 

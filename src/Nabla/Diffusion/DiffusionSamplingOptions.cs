@@ -3,10 +3,12 @@ namespace Nabla.Diffusion;
 /// <summary>How <see cref="DiffusionPipeline"/> draws samples.</summary>
 public sealed record DiffusionSamplingOptions
 {
-    /// <summary>The reverse update.</summary>
-    public SamplerKind Sampler { get; init; } = SamplerKind.Ddim;
+    /// <summary>Default <see cref="Steps"/>: 15 DPM-Solver++(2M) steps (Lu et al. 2022 report near-converged guided samples at 15–20).</summary>
+    public const int DefaultSteps = 15;
+    /// <summary>The reverse update (default DPM-Solver++(2M)).</summary>
+    public SamplerKind Sampler { get; init; } = SamplerKind.DpmSolverPP2M;
     /// <summary>Model calls per sample S (1 … T); <see cref="SamplerKind.Ancestral"/> with S = T is Ho et al.'s Algorithm 2.</summary>
-    public int Steps { get; init; } = 50;
+    public int Steps { get; init; } = DefaultSteps;
     /// <summary>Which S of the T timesteps are visited.</summary>
     public TimestepSpacing Spacing { get; init; } = TimestepSpacing.Trailing;
     /// <summary>DDIM noise scale η ∈ [0, 1].</summary>

@@ -89,7 +89,7 @@ public class PipelineTests
         var s = NoiseSchedule.Linear(200);
         NoisePredictor m = (x, t, _) => x * 0.3f;
         var a = new DdimSampler(s, 8, eta: 0.3f).Sample(m, new[] { 2, 3 }, null, new Generator(7));
-        var b = new DiffusionPipeline(m, s, new[] { 3 }).Sample(2, null, new DiffusionSamplingOptions { Steps = 8, Eta = 0.3f }, new Generator(7));
+        var b = new DiffusionPipeline(m, s, new[] { 3 }).Sample(2, null, new DiffusionSamplingOptions { Sampler = SamplerKind.Ddim, Steps = 8, Eta = 0.3f }, new Generator(7));
         for (int i = 0; i < 6; i++) Assert.Equal(Math.Clamp(a.Data[i], -1f, 1f), b.Data[i], 5);
     }
 
@@ -105,5 +105,38 @@ public class PipelineTests
         var tr = pipe.SampleTrajectory(2, null, o, new Generator(3), new[] { 2, 0 });
         Assert.Equal(new[] { 99, 59 }, tr.Timesteps);
         Assert.Equal(seen.SelectMany(r => r), tr.Snapshots[1].ToArray());
+    }
+
+    [Fact]
+    public void CheckpointCarriesObjectiveScheduleAndDefaultGuidanceAndOldOnesReadAsEpsilon()
+    {
+        var (x, y) = DdpmTrainerTests.TinyData();
+        var opts = new DdpmTrainingOptions
+        {
+            BatchSize = 4, DiffusionSteps = 50, Seed = 2, Objective = Prediction.V, MinSnrGamma = 5,
+            Schedule = BetaSchedule.Sigmoid, ZeroTerminalSnr = true, DefaultGuidance = 3.5f,
+        };
+        var tr = new DdpmTrainer(DdpmTrainerTests.TinyConfig(), opts, x, y);
+        Assert.True(float.IsFinite(tr.TrainStep()));
+        var dir = Directory.CreateTempSubdirectory("nabla-pipe-");
+        try
+        {
+            string path = Path.Combine(dir.FullName, "ck.safetensors");
+            tr.SaveCheckpoint(path);
+            var pipe = DiffusionPipeline.Load(path);
+            Assert.Equal(Prediction.V, pipe.Prediction);
+            Assert.Equal(3.5f, pipe.DefaultGuidance);
+            Assert.True(pipe.Schedule.ZeroTerminalSnr);
+            Assert.Equal(BetaSchedule.Sigmoid, pipe.Schedule.Kind);
+            Assert.Equal(3, pipe.NumClasses);
+            var s = pipe.Sample(2, new[] { 0, 3 }, new DiffusionSamplingOptions { Steps = 4 }, new Generator(1));
+            Assert.All(s.ToArray(), v => Assert.True(float.IsFinite(v)));
+        }
+        finally { dir.Delete(true); }
+        var old = DdpmTrainingOptions.FromJson("{\"BatchSize\":64,\"LearningRate\":0.0002,\"Schedule\":\"Linear\",\"DiffusionSteps\":1000,\"LabelDropout\":0.1,\"EmaMaxDecay\":0.999,\"Seed\":0}");
+        Assert.Equal(Prediction.Epsilon, old.Objective);
+        Assert.Equal(0f, old.MinSnrGamma);
+        Assert.False(old.ZeroTerminalSnr);
+        Assert.Equal(2f, old.DefaultGuidance);
     }
 }
