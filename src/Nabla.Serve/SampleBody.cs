@@ -9,7 +9,7 @@ namespace Nabla.Serve;
 /// Parses and checks the JSON body of <c>POST /v1/samples</c>:
 /// <c>{"class": name | index | null, "n": 1…, "sampler": "ddim" | "ddpm" | "dpm++" | "euler", "steps": 1…T,
 /// "spacing": "trailing" | "leading" | "linspace", "guidance": 0…, "eta": 0…1, "seed": ≥ 0}</c>,
-/// every field optional. Each problem is an <see cref="ApiError"/> naming the field; unknown fields are refused
+/// every field optional (defaults: the library's <see cref="DiffusionSamplingOptions"/>, the checkpoint's guidance). Each problem is an <see cref="ApiError"/> naming the field; unknown fields are refused
 /// (a typo would otherwise be silently ignored).
 /// </summary>
 public static class SampleBody
@@ -31,7 +31,8 @@ public static class SampleBody
         int maxN = Math.Min(options.MaxSamples, options.Batching.MaxBatch);
         int n = Int(o, "n", 1, 1, maxN);
         int? label = Class(o["class"], model);
-        var sampler = Str(o, "sampler", "ddim") switch
+        var defaults = new DiffusionSamplingOptions();
+        var sampler = Str(o, "sampler", Name(defaults.Sampler)) switch
         {
             "ddim" => SamplerKind.Ddim,
             "ddpm" or "ancestral" => SamplerKind.Ancestral,
@@ -39,7 +40,7 @@ public static class SampleBody
             "euler" => SamplerKind.Euler,
             var s => throw ApiError.BadField("sampler", $"sampler must be one of {string.Join(", ", Samplers)}, got \"{s}\"", Valid(Samplers)),
         };
-        var spacing = Str(o, "spacing", "trailing") switch
+        var spacing = Str(o, "spacing", defaults.Spacing.ToString().ToLowerInvariant()) switch
         {
             "trailing" => TimestepSpacing.Trailing,
             "leading" => TimestepSpacing.Leading,
@@ -47,7 +48,7 @@ public static class SampleBody
             var s => throw ApiError.BadField("spacing", $"spacing must be one of trailing, leading, linspace, got \"{s}\"", Valid("trailing", "leading", "linspace")),
         };
         // "ddpm" without steps is Ho et al.'s Algorithm 2: every one of the T steps
-        int steps = Int(o, "steps", sampler == SamplerKind.Ancestral ? T : Math.Min(50, T), 1, T);
+        int steps = Int(o, "steps", sampler == SamplerKind.Ancestral ? T : Math.Min(defaults.Steps, T), 1, T);
         float guidance = Float(o, "guidance", model.Pipeline.DefaultGuidance, 0, options.MaxGuidance);
         float eta = Float(o, "eta", 0, 0, 1);
         ulong seed = o["seed"] is null ? (ulong)Random.Shared.NextInt64(0, 1L << 53) : Seed(o["seed"]!);

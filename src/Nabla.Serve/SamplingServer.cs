@@ -91,7 +91,7 @@ public static class SamplingServer
         ["conditional"] = model.Config.NumClasses > 0,
         ["classes"] = new JsonArray(model.ClassNames.Select(s => (JsonNode?)JsonValue.Create(s)).ToArray()),
         ["samplers"] = new JsonArray(SampleBody.Samplers.Select(s => (JsonNode?)JsonValue.Create(s)).ToArray()),
-        ["defaults"] = new JsonObject { ["n"] = 1, ["sampler"] = "ddim", ["steps"] = Math.Min(50, model.Schedule.T), ["spacing"] = "trailing", ["guidance"] = model.Pipeline.DefaultGuidance, ["eta"] = 0 },
+        ["defaults"] = Defaults(model),
         ["limits"] = new JsonObject
         {
             ["n"] = Math.Min(o.MaxSamples, o.Batching.MaxBatch), ["steps"] = model.Schedule.T, ["guidance"] = o.MaxGuidance,
@@ -99,6 +99,16 @@ public static class SamplingServer
         },
         ["batching"] = o.Batching.Batching,
     };
+
+    static JsonObject Defaults(ServedModel model)
+    {
+        var d = new DiffusionSamplingOptions();
+        return new JsonObject
+        {
+            ["n"] = 1, ["sampler"] = SampleBody.Name(d.Sampler), ["steps"] = Math.Min(d.Steps, model.Schedule.T),
+            ["spacing"] = d.Spacing.ToString().ToLowerInvariant(), ["guidance"] = model.Pipeline.DefaultGuidance, ["eta"] = d.Eta,
+        };
+    }
 
     internal static async Task WriteError(HttpContext ctx, ApiError e)
     {
