@@ -67,7 +67,7 @@ public static class ServeWorkload
     {
         // JIT and storage pools: a few batched calls at the sizes the runs use
         var s = new ContinuousBatchSampler(model.Pipeline);
-        var jobs = Enumerable.Range(0, 16).Select(i => s.Submit(new SampleRequest { Label = i % 10, Seed = (ulong)i, Options = new() { Steps = Math.Min(steps, 5) } })).ToArray();
+        var jobs = Enumerable.Range(0, 16).Select(i => s.Submit(new SampleRequest { Label = i % 10, Seed = (ulong)i, Options = new() { Sampler = SamplerKind.Ddim, Steps = Math.Min(steps, 5) } })).ToArray();
         Task.WaitAll(jobs.Select(j => (Task)j.Completion).ToArray());
         s.Submit(new SampleRequest { Label = 1, Options = new() { Steps = 3 } }).Completion.Wait();
         s.Dispose();
@@ -93,7 +93,7 @@ public static class ServeWorkload
             int i;
             while ((i = Interlocked.Increment(ref next)) <= requests)
             {
-                var body = $"{{\"class\": {i % 10}, \"n\": 1, \"steps\": {steps}, \"guidance\": 2, \"seed\": {i}}}";
+                var body = $"{{\"class\": {i % 10}, \"n\": 1, \"sampler\": \"ddim\", \"steps\": {steps}, \"guidance\": 2, \"seed\": {i}}}";
                 var sw = Stopwatch.StartNew();
                 while (true)
                 {

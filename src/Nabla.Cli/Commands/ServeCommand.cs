@@ -26,7 +26,7 @@ public static class ServeCommand
             double g = r.GetValue(grace);
             if (p is < 0 or > 65535) throw new ArgumentException($"--port must be in 0..65535, got {p}");
             if (mb < 1) throw new ArgumentException($"--max-batch must be ≥ 1, got {mb}");
-            if (q < 0) throw new ArgumentException($"--queue must be ≥ 0, got {q}");
+            if (q < 1) throw new ArgumentException($"--queue must be ≥ 1, got {q}");
             if (!(g >= 0)) throw new ArgumentException($"--grace must be ≥ 0 seconds, got {g}");
             var model = ServedModel.FromCheckpoint(r.GetValue(ck)!);
             var app = SamplingServer.Build(model, new ServeOptions

@@ -15,7 +15,7 @@ public sealed record ContinuousBatchOptions
     public void Validate()
     {
         if (MaxBatch < 1) throw new ArgumentException($"ContinuousBatchOptions.MaxBatch must be ≥ 1, got {MaxBatch}", nameof(MaxBatch));
-        if (QueueCapacity < 0) throw new ArgumentException($"ContinuousBatchOptions.QueueCapacity must be ≥ 0, got {QueueCapacity}", nameof(QueueCapacity));
+        if (QueueCapacity < 1) throw new ArgumentException($"ContinuousBatchOptions.QueueCapacity must be ≥ 1 (every request waits there until the next step boundary), got {QueueCapacity}", nameof(QueueCapacity));
     }
 }
 
@@ -87,14 +87,19 @@ public sealed class ContinuousBatchSampler : IDisposable
         ArgumentNullException.ThrowIfNull(request);
         request.Validate(pipeline, Options.MaxBatch);
         var job = new SampleJob(request, pipeline, onStep, ct);
+        // registered before the job is visible to the loop (a token that fires meanwhile is seen by Admit)
+        job.Registration = ct.Register(() => { lock (gate) { if (queue.Remove(job)) job.Cancel(); Monitor.PulseAll(gate); } });
         lock (gate)
         {
-            if (stopping) throw new SamplerStoppedException("ContinuousBatchSampler: stopping, no new requests");
-            if (queue.Count >= Options.QueueCapacity) throw new QueueFullException(Options.QueueCapacity, EstimateWait(request));
+            if (stopping || queue.Count >= Options.QueueCapacity)
+            {
+                job.Registration.Unregister();
+                if (stopping) throw new SamplerStoppedException("ContinuousBatchSampler: stopping, no new requests");
+                throw new QueueFullException(Options.QueueCapacity, EstimateWait(request));
+            }
             queue.AddLast(job);
             Monitor.PulseAll(gate);
         }
-        job.Registration = ct.Register(() => { lock (gate) { if (queue.Remove(job)) job.Cancel(); Monitor.PulseAll(gate); } });
         return job;
     }
 
