@@ -27,7 +27,8 @@ public static class CnnWorkload
         double acc = Classifier.Accuracy(model, test, 1000);
         double evalS = sw.Elapsed.TotalSeconds;
         Emit.Line("cnn", "train_images_per_s", NTrain / trainS, ("train_s", Math.Round(trainS, 3)), ("eval_s", Math.Round(evalS, 3)),
-            ("final_batch_loss", Math.Round(loss, 4)), ("params", model.ParameterCount()), ("warmup_steps", warm));
+            ("final_batch_loss", Math.Round(loss, 4)), ("params", model.ParameterCount()), ("warmup_steps", warm),
+            ("gflops_effective", FlopCount.Gflops(FlopCount.TrainFactor * FlopCount.Sequential(model, 28, 28) * NTrain, trainS)));
         Emit.Line("cnn", "test_accuracy", acc);
     }
 

@@ -24,7 +24,8 @@ public static class MlpWorkload
         double epochS = sw.Elapsed.TotalSeconds;
         double acc = Classifier.Accuracy(model, test);
         Emit.Line("mlp", "train_images_per_s", train.Count / epochS, ("epoch_s", Math.Round(epochS, 3)), ("idx_load_s", Math.Round(loadS, 3)),
-            ("final_batch_loss", Math.Round(loss, 4)), ("threads", 2), ("warmup_steps", warm));
+            ("final_batch_loss", Math.Round(loss, 4)), ("threads", 2), ("warmup_steps", warm),
+            ("gflops_effective", FlopCount.Gflops(FlopCount.TrainFactor * FlopCount.LinearLayers(model) * train.Count, epochS)));
         Emit.Line("mlp", "test_accuracy", acc);
     }
 

@@ -32,7 +32,8 @@ public static class VaeWorkload
                 var x = test.Slice(i, Math.Min(1000, test.Count - i)).Inputs;
                 total += model.Elbo(x, evalNoise).Loss.Item() * x.Dim(0);
             }
-        Emit.Line("vae", "train_images_per_s", train.Count / epochS, ("epoch_s", Math.Round(epochS, 3)), ("final_batch_loss", Math.Round(loss, 3)), ("warmup_steps", warm));
+        Emit.Line("vae", "train_images_per_s", train.Count / epochS, ("epoch_s", Math.Round(epochS, 3)), ("final_batch_loss", Math.Round(loss, 3)), ("warmup_steps", warm),
+            ("gflops_effective", FlopCount.Gflops(FlopCount.TrainFactor * FlopCount.LinearLayers(model) * train.Count, epochS)));
         Emit.Line("vae", "test_neg_elbo", total / test.Count);
     }
 

@@ -1,25 +1,20 @@
 using System.CommandLine;
-using System.Diagnostics;
 using Nabla.Cli.Viz;
-using Nabla.Data;
-using Nabla.IO;
 using Nabla.Models;
-using Nabla.Optim;
-using static Nabla.Cli.Commands.TrainingRun;
+using static Nabla.Cli.Commands.CommonOptions;
+using static Nabla.Cli.Commands.OptionChecks;
 
 namespace Nabla.Cli.Commands;
 
 /// <summary>`nabla ae train`: a deterministic autoencoder (MLP or convolutional) on Fashion-MNIST, trained on the reconstruction BCE.</summary>
 public static class AeCommand
 {
-    public const string CheckpointFile = "checkpoint.safetensors";
-
     public static Command Create()
     {
         var ae = new Command("ae", "Autoencoder on Fashion-MNIST: train");
         var train = new Command("train", "Train an autoencoder; prints train and test reconstruction loss per epoch, writes checkpoint.safetensors, reconstructions.png and loss.png");
         var o = VaeCommand.TrainOptions.AddTo(train, "runs/ae", "16");
-        train.SetAction(r => Guard("ae train", () =>
+        train.SetAction(r => TrainingRun.Guard("ae train", () =>
         {
             string arch = o.ArchOf(r);
             return Train(arch, r.GetValue(o.Latent) ?? 16, r.GetValue(o.Epochs) ?? (arch == "conv" ? 5 : 10), r.GetValue(o.Batch), r.GetValue(o.Lr),
@@ -36,51 +31,29 @@ public static class AeCommand
         PositiveFinite(lr, "--lr");
         if (latent is < 1 or > 4096) throw new ArgumentException($"--latent must be in 1..4096, got {latent}");
         var data = LoadData(dataDir, flatten: arch == "mlp");
-        var root = new Generator(seed);
-        var model = new Autoencoder(arch == "conv", latent, gen: root.Fork(1));
-        var opt = new Adam(model.Parameters(), lr: lr);
-        var loader = new DataLoader(data.Train, batch, shuffle: true, generator: root.Fork(2));
-        OutputFolder(outDir);
-        string ckPath = Path.Combine(outDir, CheckpointFile);
-        Console.WriteLine($"model: {arch} autoencoder, latent {latent}, {model.ParameterCount():N0} parameters; Adam lr {lr}, batch {batch}, {epochs} epoch(s) of {loader.BatchCount} steps");
+        string ckPath = CheckpointIn(outDir);
+        var trainer = EpochTrainer.ForAutoencoder(arch == "conv", latent, data.Train, data.Test,
+            new EpochTrainerOptions { Epochs = epochs, BatchSize = batch, LearningRate = lr, Seed = seed, CheckpointPath = ckPath });
+        var model = (Autoencoder)trainer.Model;
+        Console.WriteLine($"model: {arch} autoencoder, latent {latent}, {model.ParameterCount():N0} parameters; Adam lr {lr}, batch {batch}, {epochs} epoch(s) of {trainer.StepsPerEpoch} steps");
         Console.WriteLine($"output: {Path.GetFullPath(outDir)}  (Ctrl-C saves and stops)");
 
-        var losses = new List<float>();
-        int epochsDone = 0;
-        double lastTest = double.NaN;
-        var sw = Stopwatch.StartNew();
+        EpochTrainingResult result;
         using (var run = new TrainingRun())
-        using (var progress = run.StartProgress($"{arch} ae train", (long)epochs * loader.BatchCount, batch))
+        using (var progress = run.StartProgress($"{arch} ae train", trainer.TotalSteps, batch))
         {
-            long step = 0;
-            for (int epoch = 1; epoch <= epochs && !run.Cancelled; epoch++)
-            {
-                model.Train();
-                double sum = 0;
-                long seen = 0;
-                foreach (var b in loader)
-                {
-                    if (run.Cancelled) break;
-                    float loss = model.TrainStep(opt, b.X);
-                    losses.Add(loss);
-                    sum += loss * b.Count;
-                    seen += b.Count;
-                    progress.Report(++step, loss);
-                }
-                if (run.Cancelled && seen < data.Train.Count) { progress.Log($"epoch {epoch}: interrupted after {seen:N0} images"); break; }
-                lastTest = model.Evaluate(data.Test.Inputs);
-                epochsDone = epoch;
-                progress.Log($"epoch {epoch}/{epochs}: train reconstruction {F(sum / seen, 2)}, test reconstruction {F(lastTest, 2)} (BCE summed over pixels, per image)");
-                model.SaveSafetensors(ckPath, WithRun(model.Metadata(), epochsDone, batch, lr, seed));
-            }
+            result = trainer.Train(run.Token,
+                s => progress.Report(s.Step, s.Loss),
+                e => progress.Log($"epoch {e.Epoch}/{epochs}: train reconstruction {F(e.TrainLoss, 2)}, test reconstruction {F(e.TestMetric("reconstruction"), 2)} (BCE summed over pixels, per image)"));
+            if (result.Interrupted is var (ie, seen)) progress.Log($"epoch {ie}: interrupted after {seen:N0} images");
         }
-        if (epochsDone == 0) { model.SaveSafetensors(ckPath, WithRun(model.Metadata(), 0, batch, lr, seed)); lastTest = model.Evaluate(data.Test.Inputs); }
-        Console.WriteLine($"test reconstruction loss {F(lastTest, 2)} per image after {epochsDone} epoch(s), {losses.Count:N0} steps, {sw.Elapsed.TotalSeconds:F1} s");
+        Console.WriteLine($"test reconstruction loss {F(result.FinalMetric("reconstruction"), 2)} per image after {result.EpochsDone} epoch(s), {result.Steps:N0} steps, {result.Elapsed.TotalSeconds:F1} s");
         Console.WriteLine($"checkpoint: {ckPath}");
         VaeCommand.SaveReconstructions(Path.Combine(outDir, "reconstructions.png"), data.Test.Inputs, model.Forward, $"Autoencoder ({arch}, latent {latent}): test images and their reconstructions");
-        if (losses.Count > 0)
-            Plots.Loss(Path.Combine(outDir, "loss.png"), losses, new LossPlotOptions { Title = $"Autoencoder ({arch}) training loss: BCE summed over pixels, per image", LogY = true });
-        Console.WriteLine($"pictures: reconstructions.png{(losses.Count > 0 ? ", loss.png" : "")} in {outDir}");
+        bool drawn = result.Losses.Count > 0;
+        if (drawn)
+            Plots.Loss(Path.Combine(outDir, "loss.png"), result.Losses.Select(l => (float)l).ToList(), new LossPlotOptions { Title = $"Autoencoder ({arch}) training loss: BCE summed over pixels, per image", LogY = true });
+        Console.WriteLine($"pictures: reconstructions.png{(drawn ? ", loss.png" : "")} in {outDir}");
         return 0;
     }
 }

@@ -38,7 +38,7 @@ public static class ArCommand
         var cc = AddCommon(forecast);
         var steps = new Option<int>("--steps") { Description = "Number of steps ahead", DefaultValueFactory = _ => 12 };
         var alpha = new Option<double>("--alpha") { Description = "Interval level: 1 − alpha (0.05 gives 95% intervals)", DefaultValueFactory = _ => 0.05 };
-        var output = new Option<string>("--out") { Description = "PNG of the history, the forecasts and the interval band", DefaultValueFactory = _ => "forecast.png" };
+        var output = CommonOptions.OutFile("PNG of the history, the forecasts and the interval band", "forecast.png");
         forecast.Options.Add(steps); forecast.Options.Add(alpha); forecast.Options.Add(output);
         forecast.SetAction(r => Run(r, cc, r.GetValue(steps), r.GetValue(alpha), r.GetValue(output)));
         ar.Subcommands.Add(fit);
@@ -50,7 +50,6 @@ public static class ArCommand
 
     static int Run(ParseResult r, Common o, int forecastSteps, double alpha, string? outPath)
     {
-        try
         {
             string? path = r.GetValue(o.File);
             string? column = r.GetValue(o.Column);
@@ -80,11 +79,6 @@ public static class ArCommand
             PrintModel(model);
             if (forecastSteps > 0) Forecast(model, y, all, path, name, forecastSteps, alpha, outPath!);
             return 0;
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException)
-        {
-            Console.Error.WriteLine($"error: {EmbeddedData.ErrorText(e)}");
-            return 1;
         }
     }
 

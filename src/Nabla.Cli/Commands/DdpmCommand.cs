@@ -17,7 +17,7 @@ namespace Nabla.Cli.Commands;
 /// </summary>
 public static class DdpmCommand
 {
-    public const string CheckpointFile = "checkpoint.safetensors";
+    public const string CheckpointFile = CommonOptions.CheckpointFile;
 
     public static Command Create()
     {
@@ -25,6 +25,7 @@ public static class DdpmCommand
         ddpm.Subcommands.Add(CreateTrain());
         ddpm.Subcommands.Add(CreateSample());
         ddpm.Subcommands.Add(DdpmEvalCommand.Create());
+        ddpm.Subcommands.Add(ExportCommands.Ddpm());
         return ddpm;
     }
 
@@ -36,9 +37,9 @@ public static class DdpmCommand
         var minutes = new Option<double>("--minutes") { Description = "Training time budget of this invocation in minutes (0 = none); training stops, saves and draws the pictures when it runs out", DefaultValueFactory = _ => 10 };
         var batch = new Option<int>("--batch") { Description = "Images per step", DefaultValueFactory = _ => 64 };
         var lr = new Option<float>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => 2e-4f };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of initialisation, batches, noise and sampling", DefaultValueFactory = _ => 0UL };
+        var seed = CommonOptions.Seed("Seed of initialisation, batches, noise and sampling");
         var name = new Option<string>("--name") { Description = "Run name: output goes to runs/NAME", DefaultValueFactory = _ => "ddpm" };
-        var outDir = new Option<string?>("--out") { Description = "Output folder (overrides runs/NAME)" };
+        var outDir = CommonOptions.OutFolder("Output folder (overrides runs/NAME)");
         var resume = new Option<bool>("--resume") { Description = "Continue the run in the output folder from its checkpoint, exactly where it stopped" };
         var every = new Option<int>("--checkpoint-every") { Description = "Write the checkpoint every N steps (0 = only at the end)", DefaultValueFactory = _ => 200 };
         var conditional = new Option<bool>("--conditional") { Description = "Class-conditional with label dropout 0.1 and classifier-free guidance (default)" };
@@ -48,14 +49,15 @@ public static class DdpmCommand
         var objective = new Option<string>("--objective") { Description = "What the network predicts: eps, x0 or v", DefaultValueFactory = _ => "eps" };
         var minSnr = new Option<float>("--min-snr") { Description = "γ of min-SNR-γ loss weighting (0 = plain MSE)", DefaultValueFactory = _ => 5f };
         var zeroSnr = new Option<bool>("--zero-snr") { Description = "Rescale the schedule to zero terminal SNR (needs --objective v or x0)" };
-        var data = new Option<string?>("--data") { Description = "Folder of Fashion-MNIST IDX files (default: the system copy, else the embedded test split)" };
+        var data = CommonOptions.DataFolder();
         var samplesN = new Option<int>("--samples-per-class") { Description = "Columns of samples.png (samples per class, or rows×columns/10 when unconditional)", DefaultValueFactory = _ => 8 };
         var guidance = new Option<float>("--guidance") { Description = "Guidance scale w stored as the checkpoint's default and used for samples.png (ε̂ = (1+w)·ε(x,c) − w·ε(x,∅))", DefaultValueFactory = _ => 2f };
-        foreach (var o in new Option[] { steps, minutes, batch, lr, seed, name, outDir, resume, every, conditional, unconditional, preset, schedule, objective, minSnr, zeroSnr, data, samplesN, guidance }) cmd.Options.Add(o);
-        cmd.SetAction(r => TrainingRun.Guard("ddpm train", () =>
+        var distributed = new Option<string>("--distributed") { Description = "auto (MPI when started by mpirun), none, or mpi: data-parallel over the ranks of `mpirun -np N`; --batch is per rank", DefaultValueFactory = _ => "auto" };
+        foreach (var o in new Option[] { steps, minutes, batch, lr, seed, name, outDir, resume, every, conditional, unconditional, preset, schedule, objective, minSnr, zeroSnr, data, samplesN, guidance, distributed }) cmd.Options.Add(o);
+        cmd.SetAction(r => DistributedRun.Guard("ddpm train", r.GetValue(distributed)!, Path.Combine(r.GetValue(outDir) ?? Path.Combine("runs", r.GetValue(name)!), CheckpointFile), dist =>
         {
             if (r.GetValue(conditional) && r.GetValue(unconditional)) throw new ArgumentException("--conditional and --unconditional exclude each other");
-            return Train(new TrainArgs(
+            return Train(dist, new TrainArgs(
                 r.GetValue(steps), r.GetValue(minutes), r.GetValue(batch), r.GetValue(lr), r.GetValue(seed),
                 r.GetValue(outDir) ?? Path.Combine("runs", r.GetValue(name)!), r.GetValue(resume), r.GetValue(every),
                 !r.GetValue(unconditional), r.GetValue(preset)!, r.GetValue(schedule)!, r.GetValue(data), r.GetValue(samplesN), r.GetValue(guidance),
@@ -94,7 +96,7 @@ public static class DdpmCommand
         return (new Tensor(x, d.Train.Inputs.Shape), d.Train.Labels, $"{d.Source.Description}, {d.Train.Count:N0} training images");
     }
 
-    static int Train(TrainArgs a)
+    static int Train(DistributedRun dist, TrainArgs a)
     {
         if (a.Steps < 0) throw new ArgumentException($"--steps must be ≥ 0 (0 = no cap), got {a.Steps}");
         if (!(a.Minutes >= 0)) throw new ArgumentException($"--minutes must be ≥ 0, got {a.Minutes}");
@@ -107,28 +109,28 @@ public static class DdpmCommand
         DdpmTrainer trainer;
         if (a.Resume)
         {
-            if (!File.Exists(ckPath)) throw new FileNotFoundException($"--resume: no checkpoint at {ckPath}");
-            trainer = DdpmTrainer.Resume(ckPath, images, labels);
+            if (dist.IsWriter && !File.Exists(ckPath)) throw new FileNotFoundException($"--resume: no checkpoint at {ckPath}");
+            trainer = DdpmTrainer.Resume(ckPath, images, labels, dist.Parallel);
             Console.WriteLine($"resuming {ckPath} at step {trainer.Step:N0}");
         }
         else
         {
-            if (File.Exists(ckPath)) throw new IOException($"{ckPath} exists: pass --resume to continue it, or choose another --name/--out");
+            if (dist.IsWriter && File.Exists(ckPath)) throw new IOException($"{ckPath} exists: pass --resume to continue it, or choose another --name/--out");
             var cfg = DdpmPresets.Get(a.Preset, a.Conditional ? 10 : 0);
             var opts = new DdpmTrainingOptions
             {
                 BatchSize = a.Batch, LearningRate = a.Lr, Seed = a.Seed, Schedule = ParseSchedule(a.Schedule),
                 Objective = a.Objective, MinSnrGamma = a.MinSnr, ZeroTerminalSnr = a.ZeroSnr, DefaultGuidance = a.Guidance,
             };
-            trainer = new DdpmTrainer(cfg, opts, images, labels);
+            trainer = new DdpmTrainer(cfg, opts, images, labels).UseDataParallel(dist.Parallel);
         }
-        Directory.CreateDirectory(a.Out);
+        if (dist.IsWriter) Directory.CreateDirectory(a.Out);
         var cfgU = trainer.Model.Config;
         Console.WriteLine($"data: {source}");
         Console.WriteLine($"model: UNet {cfgU.BaseChannels}×[{string.Join(",", cfgU.ChannelMults)}], {trainer.Model.ParameterCount():N0} parameters, " +
             (trainer.Conditional ? $"class-conditional (label dropout {trainer.Options.LabelDropout})" : "unconditional") +
-            $"; T = {trainer.Schedule.T}, {trainer.Options.Schedule} β{(trainer.Options.ZeroTerminalSnr ? " (zero terminal SNR)" : "")}, {trainer.Options.Objective} objective{(trainer.Options.MinSnrGamma > 0 ? $", min-SNR γ = {trainer.Options.MinSnrGamma}" : "")}; Adam lr {trainer.Options.LearningRate}, batch {trainer.Options.BatchSize}");
-        Console.WriteLine($"output: {Path.GetFullPath(a.Out)}  (Ctrl-C saves and stops)");
+            $"; T = {trainer.Schedule.T}, {trainer.Options.Schedule} β{(trainer.Options.ZeroTerminalSnr ? " (zero terminal SNR)" : "")}, {trainer.Options.Objective} objective{(trainer.Options.MinSnrGamma > 0 ? $", min-SNR γ = {trainer.Options.MinSnrGamma}" : "")}; Adam lr {trainer.Options.LearningRate}, {dist.DescribeBatch(trainer.Options.BatchSize)}");
+        Console.WriteLine($"output: {Path.GetFullPath(a.Out)}  " + (dist.WorldSize == 1 ? "(Ctrl-C saves and stops)" : "(Ctrl-C stops every rank; the last checkpoint is kept)"));
 
         var run = new TrainingRun();   // Ctrl-C: the first press saves and stops, a second ends the process
         var sw = Stopwatch.StartNew();
@@ -154,7 +156,11 @@ public static class DdpmCommand
                         {
                             long total = a.Steps > 0 ? a.Steps
                                 : Math.Max(p.Step + 1, p.Step + (long)(p.StepsPerSecond * Math.Max(0, (budget!.Value - p.Elapsed).TotalSeconds)));
-                            progress = TrainingProgress.Start("ddpm train", total, new ProgressOptions { ItemsPerStep = trainer.Options.BatchSize, StartStep = a.Steps > 0 ? startStep : p.Step - 1 }, run.Token);
+                            progress = TrainingProgress.Start("ddpm train", total, new ProgressOptions
+                            {
+                                ItemsPerStep = trainer.GlobalBatchSize, StartStep = a.Steps > 0 ? startStep : p.Step - 1,
+                                TimeBudget = budget is { } b ? b - p.Elapsed : null,   // the budget left when the bar starts: it ends the run first
+                            }, run.Token);
                         }
                         progress?.Report(p.Step, p.Loss);
                     });
@@ -164,6 +170,8 @@ public static class DdpmCommand
         }
         finally { run.Dispose(); }
         double trainSeconds = sw.Elapsed.TotalSeconds;
+        int exitCode = result.Status == DdpmTrainingStatus.Diverged ? 1 : result.Status == DdpmTrainingStatus.Cancelled ? 130 : 0;
+        if (!dist.IsWriter) return exitCode;   // rank 0 alone reports, plots and samples
         Console.WriteLine(result.Status switch
         {
             DdpmTrainingStatus.Diverged => $"stopped: {result.Message}",
@@ -187,7 +195,7 @@ public static class DdpmCommand
             Console.WriteLine($"pictures skipped; draw them with: nabla ddpm sample --checkpoint {ckPath} --out {Path.Combine(a.Out, "samples.png")}");
         WriteConfigJson(Path.Combine(a.Out, "config.json"), trainer, result, source, sampling, trainSeconds, drawn);
         Console.WriteLine($"wrote {string.Join(", ", new[] { "checkpoint.safetensors", "config.json", "loss.png", drawn ? "samples.png" : null, drawn ? "trajectory.png" : null }.Where(s => s != null && File.Exists(Path.Combine(a.Out, s))))} in {a.Out}");
-        return result.Status == DdpmTrainingStatus.Diverged ? 1 : result.Status == DdpmTrainingStatus.Cancelled ? 130 : 0;
+        return exitCode;
     }
 
     static void WriteConfigJson(string path, DdpmTrainer tr, DdpmTrainingResult result, string source, DiffusionSamplingOptions sampling, double seconds, bool drawn)
@@ -245,12 +253,12 @@ public static class DdpmCommand
     static Command CreateSample()
     {
         var cmd = new Command("sample", "Draw samples from a DDPM checkpoint: a .png grid or a .safetensors file (samples N×1×28×28 in [−1, 1], labels)");
-        var ck = new Option<string>("--checkpoint") { Description = "checkpoint.safetensors written by `nabla ddpm train`", Required = true };
+        var ck = CommonOptions.Checkpoint("nabla ddpm train");
         var cls = new Option<string?>("--class") { Description = "Class to draw (name such as sneaker, or index 0–9); default: every class in turn" };
         var n = new Option<int>("--n") { Description = "Number of samples", DefaultValueFactory = _ => 16 };
         var raw = new Option<bool>("--raw-weights") { Description = "Use the trained weights instead of their EMA" };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the noise", DefaultValueFactory = _ => 0UL };
-        var output = new Option<string>("--out") { Description = "samples.png (grid) or samples.safetensors (raw values)", DefaultValueFactory = _ => "samples.png" };
+        var seed = CommonOptions.Seed("Seed of the noise");
+        var output = CommonOptions.OutFile("samples.png (grid) or samples.safetensors (raw values)", "samples.png");
         foreach (var o in new Option[] { ck, cls, n, raw, seed, output }) cmd.Options.Add(o);
         var sampling = new DdpmSamplingCli().AddTo(cmd);
         cmd.SetAction(r => TrainingRun.Guard("ddpm sample", () =>

@@ -30,12 +30,12 @@ public static class DdpmEvalCommand
     public static Command Create()
     {
         var cmd = new Command("eval", "Score a DDPM checkpoint: classifier accuracy on conditional samples and Fréchet distance in the classifier's feature space");
-        var ck = new Option<string>("--checkpoint") { Description = "checkpoint.safetensors written by `nabla ddpm train`", Required = true };
+        var ck = CommonOptions.Checkpoint("nabla ddpm train");
         var n = new Option<int>("--n") { Description = "Number of samples (spread evenly over the classes)", DefaultValueFactory = _ => 500 };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the samples and the reference subsets", DefaultValueFactory = _ => 0UL };
+        var seed = CommonOptions.Seed("Seed of the samples and the reference subsets");
         var classifier = new Option<string?>("--classifier") { Description = $"Classifier cache (default {DefaultClassifierPath}); trained when missing" };
         var epochs = new Option<int>("--classifier-epochs") { Description = "Epochs when the classifier has to be trained", DefaultValueFactory = _ => 2 };
-        var data = new Option<string?>("--data") { Description = "Folder of Fashion-MNIST IDX files" };
+        var data = CommonOptions.DataFolder();
         var nll = new Option<bool>("--nll") { Description = "Instead of sampling: the variational bound −log p(x) ≤ L_vlb in bits/dim on the 8-bit test images" };
         var nllImages = new Option<int>("--nll-images") { Description = "Test images in the bound (the first N)", DefaultValueFactory = _ => 200 };
         var nllT = new Option<int>("--nll-timesteps") { Description = "Random timesteps per image K (unbiased estimate ± standard error); 0 = the exact sum over all T", DefaultValueFactory = _ => 50 };

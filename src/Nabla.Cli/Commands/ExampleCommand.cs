@@ -16,7 +16,7 @@ public static class ExampleCommand
         backprop.SetAction(r =>
         {
             float rate = r.GetValue(lr);
-            if (!(rate > 0) || float.IsInfinity(rate)) { Console.Error.WriteLine($"--lr must be a positive number, got {rate}"); return 2; }
+            if (!(rate > 0) || float.IsInfinity(rate)) throw new ArgumentException($"--lr must be a positive number, got {rate}");
             Console.WriteLine("x = (1, 2), y = 1, W1 = [[0.5, −0.5], [0.3, 0.8]], b1 = (0.1, −0.2), W2 = (0.2, −0.4), b2 = 0.5");
             foreach (var s in WorkedExample.Run(rate))
                 Console.WriteLine($"{s.Name,-32} {Format(s.Value)}");

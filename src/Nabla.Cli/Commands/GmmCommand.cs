@@ -22,12 +22,12 @@ public static class GmmCommand
         var cov = new Option<string>("--covariance") { Description = "Covariance type: full, diag, spherical or tied", DefaultValueFactory = _ => "full" };
         cov.AcceptOnlyFromAmong("full", "diag", "spherical", "tied");
         var columns = new Option<string?>("--columns") { Description = "Comma-separated column names to use (default: all columns)" };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the k-means++ initialization", DefaultValueFactory = _ => 0UL };
+        var seed = CommonOptions.Seed("Seed of the k-means++ initialization");
         var nInit = new Option<int>("--n-init") { Description = "Number of initializations; the best fit is kept", DefaultValueFactory = _ => 1 };
         var maxIter = new Option<int>("--max-iter") { Description = "Maximum number of EM iterations", DefaultValueFactory = _ => 100 };
         var tol = new Option<double>("--tol") { Description = "Stop when the mean log-likelihood changes by less than this", DefaultValueFactory = _ => 1e-3 };
         var reg = new Option<double>("--reg-covar") { Description = "Added to every covariance diagonal", DefaultValueFactory = _ => 1e-6 };
-        var output = new Option<string>("--out") { Description = "PNG: points coloured by component with 1σ/2σ ellipses (first two columns)", DefaultValueFactory = _ => "gmm.png" };
+        var output = CommonOptions.OutFile("PNG: points coloured by component with 1σ/2σ ellipses (first two columns)", "gmm.png");
         foreach (var o in new Option[] { k, cov, columns, seed, nInit, maxIter, tol, reg, output }) fit.Options.Add(o);
         fit.Arguments.Add(file);
         fit.SetAction(r => Run(r.GetValue(file), r.GetValue(k), r.GetValue(cov)!, r.GetValue(columns), r.GetValue(seed), r.GetValue(nInit),
@@ -38,7 +38,6 @@ public static class GmmCommand
 
     static int Run(string? path, int k, string covName, string? columnList, ulong seed, int nInit, int maxIter, double tol, double reg, string outPath)
     {
-        try
         {
             string[]? cols = columnList?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             if (path == null)
@@ -64,11 +63,6 @@ public static class GmmCommand
             }
             else Console.WriteLine("(one column: no scatter plot written)");
             return 0;
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException)
-        {
-            Console.Error.WriteLine($"error: {EmbeddedData.ErrorText(e)}");
-            return 1;
         }
     }
 
@@ -105,10 +99,6 @@ public static class GmmCommand
 /// <summary>Data sets shipped in the repository's data/ folder, copied next to the CLI by its build.</summary>
 internal static class EmbeddedData
 {
-    /// <summary>An exception's message without .NET's " (Parameter 'x')" suffix, for the terminal.</summary>
-    public static string ErrorText(Exception e) =>
-        e is ArgumentException { ParamName: { } p } ? e.Message.Replace($" (Parameter '{p}')", "") : e.Message;
-
 
     public static string Path(string name)
     {

@@ -13,7 +13,7 @@ public static class ServeCommand
     public static Command Create()
     {
         var cmd = new Command("serve", "HTTP sampling server with continuous batching, and a page to use it (loopback only)");
-        var ck = new Option<string>("--checkpoint") { Description = "checkpoint.safetensors written by `nabla ddpm train`", Required = true };
+        var ck = CommonOptions.Checkpoint("nabla ddpm train");
         var port = new Option<int>("--port") { Description = "Port on 127.0.0.1 (0 picks a free one)", DefaultValueFactory = _ => 8080 };
         var maxBatch = new Option<int>("--max-batch") { Description = "Most samples denoised together in one model call", DefaultValueFactory = _ => 64 };
         var queue = new Option<int>("--queue") { Description = "Most requests waiting to join the batch; beyond, 429 with Retry-After", DefaultValueFactory = _ => 256 };

@@ -1,11 +1,10 @@
 using System.CommandLine;
-using System.Diagnostics;
 using Nabla.Cli.Viz;
 using Nabla.Data;
 using Nabla.IO;
 using Nabla.Models;
-using Nabla.Optim;
-using static Nabla.Cli.Commands.TrainingRun;
+using static Nabla.Cli.Commands.CommonOptions;
+using static Nabla.Cli.Commands.OptionChecks;
 
 namespace Nabla.Cli.Commands;
 
@@ -15,8 +14,6 @@ namespace Nabla.Cli.Commands;
 /// </summary>
 public static class VaeCommand
 {
-    public const string CheckpointFile = "checkpoint.safetensors";
-
     public static Command Create()
     {
         var vae = new Command("vae", "Variational autoencoder on Fashion-MNIST: train, sample, interpolate");
@@ -24,6 +21,7 @@ public static class VaeCommand
         vae.Subcommands.Add(CreateSample());
         vae.Subcommands.Add(CreateInterpolate());
         vae.Subcommands.Add(VaeEvalCommand.Create());
+        vae.Subcommands.Add(ExportCommands.Vae());
         return vae;
     }
 
@@ -39,9 +37,9 @@ public static class VaeCommand
                 new Option<int?>("--epochs") { Description = "Passes over the training images (default 10 for mlp, 5 for conv)" },
                 new Option<int>("--batch") { Description = "Images per step", DefaultValueFactory = _ => 128 },
                 new Option<double>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => 1e-3 },
-                new Option<ulong>("--seed") { Description = "Seed of initialization, shuffling and the ε of z = μ + σ·ε", DefaultValueFactory = _ => 0UL },
-                new Option<string?>("--data") { Description = "Folder of Fashion-MNIST IDX files (default: /usr/share/datasets/fashion-mnist, else the embedded 9,000/1,000 split)" },
-                new Option<string?>("--out") { Description = $"Output folder (default {defaultOut})" });
+                CommonOptions.Seed("Seed of initialization, shuffling and the ε of z = μ + σ·ε"),
+                DataFolder(),
+                OutFolder($"Output folder (default {defaultOut})"));
             foreach (var opt in new Option[] { o.Arch, o.Latent, o.Epochs, o.Batch, o.Lr, o.Seed, o.Data, o.Out }) cmd.Options.Add(opt);
             return o;
         }
@@ -57,7 +55,7 @@ public static class VaeCommand
     {
         var cmd = new Command("train", "Train a VAE; prints the ELBO's reconstruction and KL terms per epoch, writes checkpoint.safetensors, reconstructions.png, samples.png and elbo.png");
         var o = TrainOptions.AddTo(cmd, "runs/vae", "20 for mlp, 16 for conv");
-        cmd.SetAction(r => Guard("vae train", () =>
+        cmd.SetAction(r => TrainingRun.Guard("vae train", () =>
         {
             string arch = o.ArchOf(r);
             string outDir = r.GetValue(o.Out) ?? Path.Combine("runs", "vae");
@@ -70,12 +68,12 @@ public static class VaeCommand
     static Command CreateSample()
     {
         var cmd = new Command("sample", "Decode z ~ N(0, I) into a grid of images");
-        var checkpoint = new Option<string>("--checkpoint") { Description = "checkpoint.safetensors written by `nabla vae train`", Required = true };
+        var checkpoint = Checkpoint("nabla vae train");
         var n = new Option<int>("--n") { Description = "Number of samples", DefaultValueFactory = _ => 64 };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of z", DefaultValueFactory = _ => 0UL };
-        var output = new Option<string>("--out") { Description = "PNG to write", DefaultValueFactory = _ => "samples.png" };
+        var seed = Seed("Seed of z");
+        var output = OutFile("PNG to write", "samples.png");
         foreach (var o in new Option[] { checkpoint, n, seed, output }) cmd.Options.Add(o);
-        cmd.SetAction(r => Guard("vae sample", () =>
+        cmd.SetAction(r => TrainingRun.Guard("vae sample", () =>
         {
             int count = r.GetValue(n);
             if (count < 1 || count > 4096) throw new ArgumentException($"--n must be in 1..4096, got {count}");
@@ -91,14 +89,14 @@ public static class VaeCommand
     static Command CreateInterpolate()
     {
         var cmd = new Command("interpolate", "Decode straight lines between the latent means of pairs of test images (one strip per pair)");
-        var checkpoint = new Option<string>("--checkpoint") { Description = "checkpoint.safetensors written by `nabla vae train`", Required = true };
+        var checkpoint = Checkpoint("nabla vae train");
         var steps = new Option<int>("--steps") { Description = "Images per strip, endpoints included", DefaultValueFactory = _ => 10 };
         var pairs = new Option<int>("--pairs") { Description = "Number of strips (pairs of random test images)", DefaultValueFactory = _ => 4 };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the choice of test images", DefaultValueFactory = _ => 0UL };
-        var data = new Option<string?>("--data") { Description = "Folder of Fashion-MNIST IDX files (default as for train)" };
-        var output = new Option<string>("--out") { Description = "PNG to write", DefaultValueFactory = _ => "interp.png" };
+        var seed = Seed("Seed of the choice of test images");
+        var data = DataFolder("Folder of Fashion-MNIST IDX files (default as for train)");
+        var output = OutFile("PNG to write", "interp.png");
         foreach (var o in new Option[] { checkpoint, steps, pairs, seed, data, output }) cmd.Options.Add(o);
-        cmd.SetAction(r => Guard("vae interpolate", () =>
+        cmd.SetAction(r => TrainingRun.Guard("vae interpolate", () =>
         {
             int s = r.GetValue(steps), p = r.GetValue(pairs);
             if (s < 2 || s > 64) throw new ArgumentException($"--steps must be in 2..64, got {s}");
@@ -166,60 +164,34 @@ public static class VaeCommand
         PositiveFinite(lr, "--lr");
         if (latent is < 1 or > 4096) throw new ArgumentException($"--latent must be in 1..4096, got {latent}");
         var data = LoadData(dataDir, flatten: arch == "mlp");
-        var root = new Generator(seed);
-        var model = VariationalAutoencoder.Create(arch, latent, root.Fork(1));
-        var opt = new Adam(model.Parameters(), lr: lr);
-        var loader = new DataLoader(data.Train, batch, shuffle: true, generator: root.Fork(2));
-        var noise = root.Fork(3);
-        OutputFolder(outDir);
-        string ckPath = Path.Combine(outDir, CheckpointFile);
-        Console.WriteLine($"model: {arch} VAE, latent {model.LatentDim}, {model.ParameterCount():N0} parameters; Adam lr {lr}, batch {batch}, {epochs} epoch(s) of {loader.BatchCount} steps");
+        string ckPath = CheckpointIn(outDir);
+        var trainer = EpochTrainer.ForVae(arch, latent, data.Train, data.Test,
+            new EpochTrainerOptions { Epochs = epochs, BatchSize = batch, LearningRate = lr, Seed = seed, CheckpointPath = ckPath });
+        var model = (VariationalAutoencoder)trainer.Model;
+        Console.WriteLine($"model: {arch} VAE, latent {model.LatentDim}, {model.ParameterCount():N0} parameters; Adam lr {lr}, batch {batch}, {epochs} epoch(s) of {trainer.StepsPerEpoch} steps");
         Console.WriteLine($"output: {Path.GetFullPath(outDir)}  (Ctrl-C saves and stops)");
 
-        var recon = new List<double>();
-        var kl = new List<double>();
-        var testNegElbo = new List<double>();
-        int epochsDone = 0;
-        var sw = Stopwatch.StartNew();
+        EpochTrainingResult result;
         using (var run = new TrainingRun())
-        using (var progress = run.StartProgress($"{arch} vae train", (long)epochs * loader.BatchCount, batch))
+        using (var progress = run.StartProgress($"{arch} vae train", trainer.TotalSteps, batch))
         {
-            long step = 0;
-            for (int epoch = 1; epoch <= epochs && !run.Cancelled; epoch++)
-            {
-                model.Train();
-                double rSum = 0, kSum = 0;
-                long seen = 0;
-                foreach (var b in loader)
-                {
-                    if (run.Cancelled) break;
-                    var t = model.TrainStep(opt, b.X, noise);
-                    recon.Add(t.Reconstruction);
-                    kl.Add(t.Kl);
-                    rSum += t.Reconstruction * b.Count;
-                    kSum += t.Kl * b.Count;
-                    seen += b.Count;
-                    progress.Report(++step, t.NegativeElbo, ("recon", t.Reconstruction), ("kl", t.Kl));
-                }
-                if (run.Cancelled && seen < data.Train.Count) { progress.Log($"epoch {epoch}: interrupted after {seen:N0} images"); break; }
-                var test = model.Evaluate(data.Test.Inputs, new Generator(seed).Fork(4));
-                testNegElbo.Add(test.NegativeElbo);
-                epochsDone = epoch;
-                progress.Log($"epoch {epoch}/{epochs}: train recon {F(rSum / seen, 2)}, KL {F(kSum / seen, 2)}, ELBO {F(-(rSum + kSum) / seen, 2)} | " +
-                             $"test recon {F(test.Reconstruction, 2)}, KL {F(test.Kl, 2)}, ELBO {F(test.Elbo, 2)}");
-                model.SaveSafetensors(ckPath, WithRun(model.Metadata(), epochsDone, batch, lr, seed));
-            }
+            result = trainer.Train(run.Token,
+                s => progress.Report(s.Step, s.Loss, s.Metrics),
+                e => progress.Log($"epoch {e.Epoch}/{epochs}: train recon {F(e.TrainMetric("recon"), 2)}, KL {F(e.TrainMetric("kl"), 2)}, ELBO {F(-e.TrainLoss, 2)} | " +
+                                  $"test recon {F(e.TestMetric("reconstruction"), 2)}, KL {F(e.TestMetric("kl"), 2)}, ELBO {F(e.TestMetric("elbo"), 2)}"));
+            if (result.Interrupted is var (ie, seen)) progress.Log($"epoch {ie}: interrupted after {seen:N0} images");
         }
-        if (epochsDone == 0) model.SaveSafetensors(ckPath, WithRun(model.Metadata(), 0, batch, lr, seed));
         model.Eval();
-        var final = model.Evaluate(data.Test.Inputs, new Generator(seed).Fork(4));
-        Console.WriteLine($"test (per image, one z sample): reconstruction {F(final.Reconstruction, 2)}, KL {F(final.Kl, 2)}, ELBO {F(final.Elbo, 2)} " +
-                          $"after {epochsDone} epoch(s), {recon.Count:N0} steps, {sw.Elapsed.TotalSeconds:F1} s");
+        Console.WriteLine($"test (per image, one z sample): reconstruction {F(result.FinalMetric("reconstruction"), 2)}, KL {F(result.FinalMetric("kl"), 2)}, ELBO {F(result.FinalMetric("elbo"), 2)} " +
+                          $"after {result.EpochsDone} epoch(s), {result.Steps:N0} steps, {result.Elapsed.TotalSeconds:F1} s");
         Console.WriteLine($"checkpoint: {ckPath}");
         SaveReconstructions(Path.Combine(outDir, "reconstructions.png"), data.Test.Inputs, model.Forward, $"VAE ({arch}, latent {model.LatentDim}): test images and their reconstructions σ(f(μ(x)))");
         SaveSamples(model, 64, new Generator(seed).Fork(5), Path.Combine(outDir, "samples.png"));
-        if (recon.Count > 0) SaveElboPlot(Path.Combine(outDir, "elbo.png"), recon, kl, testNegElbo, loader.BatchCount, $"VAE ({arch}): −ELBO = reconstruction (BCE) + KL, per image");
-        Console.WriteLine($"pictures: reconstructions.png, samples.png{(recon.Count > 0 ? ", elbo.png" : "")} in {outDir}");
+        bool drawn = result.Steps > 0;
+        if (drawn)
+            SaveElboPlot(Path.Combine(outDir, "elbo.png"), result.StepMetrics["recon"], result.StepMetrics["kl"], result.Epochs.Select(e => -e.TestMetric("elbo")).ToList(),
+                trainer.StepsPerEpoch, $"VAE ({arch}): −ELBO = reconstruction (BCE) + KL, per image");
+        Console.WriteLine($"pictures: reconstructions.png, samples.png{(drawn ? ", elbo.png" : "")} in {outDir}");
         return 0;
     }
 
@@ -228,12 +200,12 @@ public static class VaeCommand
     {
         var neg = new double[recon.Count];
         for (int i = 0; i < neg.Length; i++) neg[i] = recon[i] + kl[i];
-        var x = EpochAxis(recon.Count, stepsPerEpoch);
+        var x = EpochSeries.EpochAxis(recon.Count, stepsPerEpoch);
         var series = new List<Series>
         {
-            new("−ELBO (train)", x, Smooth(neg, stepsPerEpoch)),
-            new("reconstruction (train)", x, Smooth(recon, stepsPerEpoch)),
-            new("KL (train)", x, Smooth(kl, stepsPerEpoch)),
+            new("−ELBO (train)", x, EpochSeries.Smooth(neg, stepsPerEpoch)),
+            new("reconstruction (train)", x, EpochSeries.Smooth(recon, stepsPerEpoch)),
+            new("KL (train)", x, EpochSeries.Smooth(kl, stepsPerEpoch)),
         };
         if (testNegElbo.Count > 0)
         {

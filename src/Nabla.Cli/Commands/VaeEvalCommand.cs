@@ -11,13 +11,13 @@ public static class VaeEvalCommand
     public static Command Create()
     {
         var cmd = new Command("eval", "Score a VAE checkpoint: −ELBO in bits/dim on the 8-bit Fashion-MNIST test images (comparable with `nabla ddpm eval --nll`)");
-        var ck = new Option<string>("--checkpoint") { Description = "checkpoint.safetensors written by `nabla vae train`", Required = true };
+        var ck = CommonOptions.Checkpoint("nabla vae train");
         var nll = new Option<bool>("--nll") { Description = "Compute the bound (the only evaluation so far; implied)" };
         var images = new Option<int>("--nll-images") { Description = "Test images in the bound (the first N; 0 = all)", DefaultValueFactory = _ => 0 };
         var samples = new Option<int>("--z-samples") { Description = "Draws of z ~ q(z|x) per image", DefaultValueFactory = _ => 4 };
         var std = new Option<double?>("--decoder-std") { Description = "σ of the discretized Gaussian decoder (default: fitted on 2,000 training images)" };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the z draws", DefaultValueFactory = _ => 0UL };
-        var data = new Option<string?>("--data") { Description = "Folder of Fashion-MNIST IDX files" };
+        var seed = CommonOptions.Seed("Seed of the z draws");
+        var data = CommonOptions.DataFolder();
         foreach (var o in new Option[] { ck, nll, images, samples, std, seed, data }) cmd.Options.Add(o);
         cmd.SetAction(r => TrainingRun.Guard("vae eval", () =>
         {

@@ -1,45 +1,8 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Spectre.Console;
-using Spectre.Console.Rendering;
 
 namespace Nabla.Cli.Viz;
-
-/// <summary>How <see cref="TrainingProgress"/> shows itself.</summary>
-public enum ProgressMode
-{
-    /// <summary><see cref="Live"/> on an interactive terminal, <see cref="Plain"/> when output is redirected (files, pipes, CI).</summary>
-    Auto,
-    /// <summary>A Spectre.Console progress bar redrawn about ten times a second.</summary>
-    Live,
-    /// <summary>One summary line every few percent (and at least every <see cref="ProgressOptions.PlainMaxInterval"/>).</summary>
-    Plain,
-    /// <summary>Nothing is printed (tests, nested runs); smoothing and rates are still tracked.</summary>
-    Silent,
-}
-
-/// <summary>Options of <see cref="TrainingProgress.Start"/>.</summary>
-public sealed record ProgressOptions
-{
-    public ProgressMode Mode { get; init; } = ProgressMode.Auto;
-    /// <summary>Items (images, tokens…) per step, for an items/s rate beside it/s; 0 shows none.</summary>
-    public double ItemsPerStep { get; init; }
-    /// <summary>Unit of <see cref="ItemsPerStep"/>, shown as "img/s".</summary>
-    public string ItemName { get; init; } = "img";
-    /// <summary>Step already done when the display starts (resumed runs): the bar starts there and rates count only new steps.</summary>
-    public long StartStep { get; init; }
-    /// <summary>β of the displayed loss ℓ̄_k = (1 − β) Σ_{i≤k} β^{k−i} ℓ_i / (1 − β^k) (bias-corrected exponential average).</summary>
-    public double LossSmoothing { get; init; } = 0.98;
-    /// <summary>Plain mode: a line each time progress crosses a multiple of this many percent.</summary>
-    public double PlainEveryPercent { get; init; } = 5;
-    /// <summary>Plain mode: a line at least this often while steps are being reported.</summary>
-    public TimeSpan PlainMaxInterval { get; init; } = TimeSpan.FromSeconds(60);
-    /// <summary>Plain-mode output; default <see cref="Console.Out"/>.</summary>
-    public TextWriter? Output { get; init; }
-    /// <summary>Live-mode console; default <see cref="AnsiConsole.Console"/>.</summary>
-    public IAnsiConsole? Console { get; init; }
-}
 
 /// <summary>
 /// Progress display of a training loop: step/total, smoothed loss, extra metrics, it/s (and items/s), elapsed time
@@ -51,10 +14,9 @@ public sealed record ProgressOptions
 /// for (long s = start; s &lt; totalSteps &amp;&amp; !ct.IsCancellationRequested; s++) { …; p.Report(s + 1, loss, ("lr", lr)); }
 /// </code>
 /// </summary>
-public sealed class TrainingProgress : IDisposable
+public sealed partial class TrainingProgress : IDisposable
 {
     const int RateSamples = 64;                                   // (time, step) samples ≥ 0.2 s apart: a ~13 s window
-    static readonly long SampleEvery = Stopwatch.Frequency / 5;
 
     readonly string name;
     readonly long total;
@@ -63,7 +25,9 @@ public sealed class TrainingProgress : IDisposable
     readonly TextWriter? plainOut;
     readonly IAnsiConsole? console;
     readonly Lock gate = new();
-    readonly long startTicks = Stopwatch.GetTimestamp();
+    readonly TimeProvider clock;
+    readonly long startTicks, sampleEvery;
+    readonly double frequency;
     CancellationTokenRegistration cancelRegistration;
     readonly ManualResetEventSlim stop = new();
     readonly Thread? liveThread;
@@ -85,11 +49,15 @@ public sealed class TrainingProgress : IDisposable
         this.name = name;
         this.total = total;
         this.options = options;
+        clock = options.Clock ?? TimeProvider.System;
+        frequency = clock.TimestampFrequency;
+        sampleEvery = clock.TimestampFrequency / 5;
+        startTicks = clock.GetTimestamp();
         step = options.StartStep;
         lastReportTicks = startTicks;
         lastPlainTicks = startTicks;
         Push(startTicks, step);
-        double pct = 100.0 * step / total;
+        double pct = 100.0 * Estimate(startTicks).Fraction;
         nextPlainPercent = (Math.Floor(pct / options.PlainEveryPercent) + 1) * options.PlainEveryPercent;
 
         mode = options.Mode;
@@ -125,6 +93,8 @@ public sealed class TrainingProgress : IDisposable
             throw new ArgumentOutOfRangeException(nameof(options), o.LossSmoothing, $"TrainingProgress '{name}': LossSmoothing must be in [0, 1).");
         if (!(o.PlainEveryPercent > 0 && o.PlainEveryPercent <= 100))
             throw new ArgumentOutOfRangeException(nameof(options), o.PlainEveryPercent, $"TrainingProgress '{name}': PlainEveryPercent must be in (0, 100].");
+        if (o.TimeBudget is { } tb && tb < TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(options), tb, $"TrainingProgress '{name}': TimeBudget must be ≥ 0.");
         if (!(o.ItemsPerStep >= 0) || double.IsInfinity(o.ItemsPerStep))
             throw new ArgumentOutOfRangeException(nameof(options), o.ItemsPerStep, $"TrainingProgress '{name}': ItemsPerStep must be ≥ 0.");
         return new TrainingProgress(name, totalSteps, o, cancellationToken);
@@ -145,7 +115,7 @@ public sealed class TrainingProgress : IDisposable
     /// </summary>
     public void Report(long step, double loss, params ReadOnlySpan<(string Name, double Value)> extras)
     {
-        long now = Stopwatch.GetTimestamp();
+        long now = clock.GetTimestamp();
         string? line = null;
         lock (gate)
         {
@@ -167,13 +137,13 @@ public sealed class TrainingProgress : IDisposable
             }
             for (int i = 0; i < extras.Length; i++) { extraNames[i] = extras[i].Name; extraValues[i] = extras[i].Value; }
             extraCount = extras.Length;
-            if (now - sampleTicks[(sampleHead + RateSamples - 1) % RateSamples] >= SampleEvery) Push(now, step);
+            if (now - sampleTicks[(sampleHead + RateSamples - 1) % RateSamples] >= sampleEvery) Push(now, step);
 
             if (mode == ProgressMode.Plain || liveFailed)
             {
-                double pct = 100.0 * step / total;
+                double pct = 100.0 * Estimate(now).Fraction;
                 bool crossed = pct >= nextPlainPercent;
-                if (crossed || now - lastPlainTicks >= options.PlainMaxInterval.TotalSeconds * Stopwatch.Frequency)
+                if (crossed || now - lastPlainTicks >= options.PlainMaxInterval.TotalSeconds * frequency)
                 {
                     if (crossed) nextPlainPercent = (Math.Floor(pct / options.PlainEveryPercent) + 1) * options.PlainEveryPercent;
                     lastPlainTicks = now;
@@ -204,7 +174,12 @@ public sealed class TrainingProgress : IDisposable
         stop.Set();
         liveThread?.Join(TimeSpan.FromSeconds(5));
         string summary;
-        lock (gate) summary = PlainLine(Stopwatch.GetTimestamp(), step >= total ? "done" : cancelled ? "cancelled" : "stopped");
+        lock (gate)
+        {
+            long now = clock.GetTimestamp();
+            bool budgetSpent = options.TimeBudget is { } tb && Seconds(now - startTicks) >= tb.TotalSeconds;
+            summary = PlainLine(now, step >= total ? "done" : cancelled ? "cancelled" : budgetSpent ? "time budget reached" : "stopped");
+        }
         if (mode == ProgressMode.Live && !liveFailed) console!.WriteLine(summary);
         else if (mode != ProgressMode.Silent) WritePlain(summary);
         stop.Dispose();
@@ -214,83 +189,6 @@ public sealed class TrainingProgress : IDisposable
     {
         var o = plainOut ?? options.Output ?? System.Console.Out;
         lock (o) { o.WriteLine(line); o.Flush(); }
-    }
-
-    // ---- live display (background thread) ----
-
-    void RunLive()
-    {
-        try
-        {
-            // One row that fits the terminal: the bar takes what the text columns leave (10–40 cells).
-            int width = console!.Profile.Width;
-            bool wide = width >= 120;
-            int textWidth = name.Length + 2 * total.ToString("N0", CultureInfo.InvariantCulture).Length + 1
-                + 13 + 11                                        // "loss 0.01234" and one extra metric
-                + (wide && options.ItemsPerStep > 0 ? 26 : 14)   // rate(s)
-                + 13 + 6;                                        // "00:00 < 00:00" and column gaps
-            var columns = new List<ProgressColumn>
-            {
-                new TaskDescriptionColumn(),
-                new ProgressBarColumn { Width = Math.Clamp(width - textWidth - (wide ? 5 : 0), 10, 40) },
-            };
-            if (wide) columns.Add(new PercentageColumn());
-            columns.Add(new FuncColumn(StepText, new Style(Color.Grey)));
-            columns.Add(new FuncColumn(MetricsText, new Style(Color.Yellow)));
-            columns.Add(new FuncColumn(() => RateText(both: wide), new Style(Color.Green)));
-            columns.Add(new FuncColumn(TimeText, new Style(Color.Blue)));
-            var progress = console.Progress()
-                .AutoClear(false)
-                .HideCompleted(false)
-                .Columns(columns.ToArray());
-            progress.RefreshRate = TimeSpan.FromMilliseconds(100);
-            progress.Start(ctx =>
-            {
-                var task = ctx.AddTask(Markup.Escape(name), maxValue: total);
-                do
-                {
-                    lock (gate) task.Value = Math.Min(step, total);
-                } while (!stop.Wait(100));
-                lock (gate) task.Value = Math.Min(step, total);
-                ctx.Refresh();
-            });
-        }
-        catch (Exception e)
-        {
-            // E.g. another live display already running: fall back to plain lines rather than lose the progress.
-            lock (gate) liveFailed = true;
-            WritePlain($"{name}: live progress unavailable ({e.Message}); printing summary lines instead");
-        }
-    }
-
-    string StepText() { lock (gate) return FormattableString.Invariant($"{step:N0}/{total:N0}"); }
-
-    string MetricsText()
-    {
-        lock (gate)
-        {
-            var sb = new StringBuilder("loss ").Append(FormatValue(Smoothed()));
-            AppendExtras(sb);
-            return sb.ToString();
-        }
-    }
-
-    string RateText(bool both) { lock (gate) return RatePart(Rate(), both); }
-
-    string TimeText()
-    {
-        lock (gate)
-        {
-            long now = Stopwatch.GetTimestamp();
-            return $"{FormatTime(Seconds(now - startTicks))} < {FormatTime(Eta(Rate()))}";
-        }
-    }
-
-    /// <summary>A progress column whose text comes from a function, called at each redraw.</summary>
-    sealed class FuncColumn(Func<string> text, Style style) : ProgressColumn
-    {
-        protected override bool NoWrap => true;
-        public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime) => new Text(text(), style);
     }
 
     // ---- numbers (call under gate) ----
@@ -317,62 +215,45 @@ public sealed class TrainingProgress : IDisposable
         return dt > 0 && ds > 0 ? ds / dt : double.NaN;
     }
 
-    double Eta(double rate) => step >= total ? 0 : rate > 0 ? (total - step) / rate : double.NaN;
+    /// <summary>Fraction done and ETA at <paramref name="now"/>, by steps or by the time budget (see <see cref="ProgressEstimate"/>).</summary>
+    ProgressEstimate Estimate(long now) => ProgressEstimate.Of(step, total, Rate(), Seconds(now - startTicks), options.TimeBudget);
 
-    static double Seconds(long ticks) => (double)ticks / Stopwatch.Frequency;
+    double Seconds(long ticks) => ticks / frequency;
 
     /// <summary>"12.3 it/s  1,575 img/s"; with both = false only the items rate when there is one.</summary>
     string RatePart(double rate, bool both = true)
     {
-        string items = options.ItemsPerStep > 0 ? $"{FormatRate(rate * options.ItemsPerStep)} {options.ItemName}/s" : "";
+        string items = options.ItemsPerStep > 0 ? $"{ProgressFormat.Rate(rate * options.ItemsPerStep)} {options.ItemName}/s" : "";
         if (items.Length > 0 && !both) return items;
-        string steps = FormatRate(rate) + " it/s";
+        string steps = ProgressFormat.Rate(rate) + " it/s";
         return items.Length > 0 ? steps + "  " + items : steps;
     }
 
     void AppendExtras(StringBuilder sb)
     {
-        for (int i = 0; i < extraCount; i++) sb.Append("  ").Append(extraNames[i]).Append(' ').Append(FormatValue(extraValues[i]));
+        for (int i = 0; i < extraCount; i++) sb.Append("  ").Append(extraNames[i]).Append(' ').Append(ProgressFormat.Value(extraValues[i]));
     }
 
     string PlainLine(long now, string? final)
     {
         double rate = Rate();
+        var estimate = Estimate(now);
         var sb = new StringBuilder(name);
         if (final is not null) sb.Append(' ').Append(final).Append(':');
-        sb.Append(CultureInfo.InvariantCulture, $"  step {step:N0}/{total:N0} ({100.0 * step / total:0}%)");
+        sb.Append(CultureInfo.InvariantCulture, $"  step {step:N0}/{total:N0} ({100.0 * (final is null ? estimate.Fraction : (double)step / total):0}%)");
         if (reports > 0)
         {
-            sb.Append("  loss ").Append(FormatValue(Smoothed()));
-            if (!double.IsFinite(lastLoss)) sb.Append(" (last ").Append(FormatValue(lastLoss)).Append(')');
+            sb.Append("  loss ").Append(ProgressFormat.Value(Smoothed()));
+            if (!double.IsFinite(lastLoss)) sb.Append(" (last ").Append(ProgressFormat.Value(lastLoss)).Append(')');
             AppendExtras(sb);
             sb.Append("  ").Append(RatePart(rate));
         }
-        sb.Append("  elapsed ").Append(FormatTime(Seconds(now - startTicks)));
-        if (final is null) sb.Append("  ETA ").Append(FormatTime(Eta(rate)));
+        sb.Append("  elapsed ").Append(ProgressFormat.Time(Seconds(now - startTicks)));
+        if (final is null)
+        {
+            sb.Append("  ETA ").Append(ProgressFormat.Time(estimate.EtaSeconds));
+            if (estimate.BudgetBound) sb.Append(" (time budget)");
+        }
         return sb.ToString();
-    }
-
-    /// <summary>4 significant digits; thousands separators from 10 000; scientific below 0.001.</summary>
-    public static string FormatValue(double v)
-    {
-        if (double.IsNaN(v)) return "NaN";
-        if (double.IsInfinity(v)) return v > 0 ? "∞" : "-∞";
-        double a = Math.Abs(v);
-        if (a >= 10_000) return v.ToString("N0", CultureInfo.InvariantCulture);
-        if (a >= 1e-3 || a == 0) return v.ToString("G4", CultureInfo.InvariantCulture);
-        return v.ToString("0.##e+0", CultureInfo.InvariantCulture);
-    }
-
-    static string FormatRate(double r) =>
-        double.IsNaN(r) ? "–" : r >= 100 ? r.ToString("N0", CultureInfo.InvariantCulture) : r.ToString(r >= 10 ? "0.0" : "0.00", CultureInfo.InvariantCulture);
-
-    /// <summary>"mm:ss", "h:mm:ss" or "Nd hh:mm:ss"; "--:--" when unknown.</summary>
-    public static string FormatTime(double seconds)
-    {
-        if (double.IsNaN(seconds) || double.IsInfinity(seconds) || seconds < 0 || seconds > 1e8) return "--:--";
-        var t = TimeSpan.FromSeconds(Math.Round(seconds));
-        if (t.TotalDays >= 1) return $"{(int)t.TotalDays}d {t:hh\\:mm\\:ss}";
-        return t.TotalHours >= 1 ? $"{(int)t.TotalHours}:{t:mm\\:ss}" : t.ToString("mm\\:ss", CultureInfo.InvariantCulture);
     }
 }

@@ -3,7 +3,7 @@ namespace Nabla.Data;
 /// <summary>Where Fashion-MNIST (or any MNIST-layout IDX data set) was found.</summary>
 /// <param name="Directory">The folder holding the IDX files.</param>
 /// <param name="HasTrainSplit">True when the folder has a training split; otherwise the test split is divided (see <see cref="FashionMnist.SplitTestOnly"/>).</param>
-/// <param name="Description">Where it came from, for logs ("--data DIR", "system", "embedded test split").</param>
+/// <param name="Description">Where it came from, for logs ("folder DIR", "system (…)", "embedded test split").</param>
 public sealed record DatasetSource(string Directory, bool HasTrainSplit, string Description);
 
 /// <summary>A training and an evaluation set and where they came from.</summary>
@@ -14,7 +14,7 @@ public sealed record TrainTestData(LabeledDataset Train, LabeledDataset Test, Da
 /// 10,000 for test, in IDX files. Also reads MNIST, KMNIST and other folders with the same file layout.
 /// </summary>
 /// <remarks>
-/// Data location (<see cref="Locate"/>): an explicit folder (the CLI's <c>--data DIR</c>), else
+/// Data location (<see cref="Locate"/>): an explicit folder, else
 /// <see cref="SystemDirectory"/> (Debian's <c>dataset-fashion-mnist</c>, full training set) when it exists,
 /// else the test split embedded with Nabla (<see cref="EmbeddedDirectory"/>). With only a test split, the
 /// first 90% of it trains and the last 10% evaluates: for the embedded data, the first 9,000 images train
@@ -51,7 +51,7 @@ public static class FashionMnist
             if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"FashionMnist: data folder '{dir}' does not exist");
             if (FindFile(dir, test: true, labels: false) is null && FindFile(dir, test: false, labels: false) is null)
                 throw new FileNotFoundException($"FashionMnist: '{dir}' holds no IDX image files (expected train-images-idx3-ubyte[.gz] and/or t10k-images-idx3-ubyte[.gz])");
-            return new DatasetSource(dir, HasSplit(dir, test: false), $"--data {dir}");
+            return new DatasetSource(dir, HasSplit(dir, test: false), $"folder {dir}");
         }
         if (HasSplit(SystemDirectory, test: true))
             return new DatasetSource(SystemDirectory, HasSplit(SystemDirectory, test: false), $"system ({SystemDirectory})");

@@ -52,7 +52,14 @@ public sealed class DdpmCheckpoint
     public static DdpmCheckpoint Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"DDPM checkpoint '{path}' does not exist", path);
-        var file = SafeTensorFile.Read(path);
+        return Read(SafeTensorFile.Read(path), path);
+    }
+
+    /// <summary>Reads a checkpoint from its bytes (e.g. sent by another process); <paramref name="path"/> names it in errors.</summary>
+    public static DdpmCheckpoint Read(byte[] bytes, string path) => Read(SafeTensorFile.Read(bytes, path), path);
+
+    static DdpmCheckpoint Read(SafeTensorFile file, string path)
+    {
         var tensors = file.ReadAll();
         var meta = file.Metadata;
         string M(string key) => meta.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"DDPM checkpoint '{path}': metadata field '{key}' is missing");
@@ -60,7 +67,8 @@ public sealed class DdpmCheckpoint
         {
             var s = M(key);
             try { return parse(s); }
-            catch (Exception e) when (e is FormatException or OverflowException or System.Text.Json.JsonException)
+            catch (Exception e) when (e is FormatException or OverflowException or System.Text.Json.JsonException or InvalidDataException
+                                          or ArgumentException or NotSupportedException)
             { throw new InvalidDataException($"DDPM checkpoint '{path}': metadata field '{key}' is invalid ({e.Message})", e); }
         }
         if (M("format") != FormatTag) throw new InvalidDataException($"DDPM checkpoint '{path}': format '{M("format")}' is not {FormatTag}");
@@ -68,8 +76,8 @@ public sealed class DdpmCheckpoint
         if (!tensors.TryGetValue("losses", out var losses)) throw new InvalidDataException($"DDPM checkpoint '{path}': tensor 'losses' is missing");
         var ck = new DdpmCheckpoint
         {
-            Config = Parse("unet_config", UNetConfig.FromJson),
-            Options = Parse("training_options", DdpmTrainingOptions.FromJson),
+            Config = Parse("unet_config", j => { var c = UNetConfig.FromJson(j); c.Validate(); return c; }),
+            Options = Parse("training_options", j => { var o = DdpmTrainingOptions.FromJson(j); o.Validate(); return o; }),
             Step = Parse("step", s => int.Parse(s, CultureInfo.InvariantCulture)),
             RngSeed = Parse("rng_seed", s => ulong.Parse(s, CultureInfo.InvariantCulture)),
             RngOffset = Parse("rng_offset", s => ulong.Parse(s, CultureInfo.InvariantCulture)),
@@ -78,7 +86,38 @@ public sealed class DdpmCheckpoint
             Losses = losses.ToArray(),
         };
         if (ck.Losses.Length != ck.Step) throw new InvalidDataException($"DDPM checkpoint '{path}': {ck.Losses.Length} losses for step {ck.Step}");
+        CheckWeightsMatchConfig(path, ck);
         return ck;
+    }
+
+    /// <summary>
+    /// The model and EMA tensors must be exactly the state dict of the configuration's UNet. Before the UNet is built,
+    /// a lower bound on its parameter count (the time MLP, the label table, one 3×3 convolution per block and level)
+    /// must not exceed the stored elements, so a corrupt configuration never allocates far beyond the file.
+    /// </summary>
+    static void CheckWeightsMatchConfig(string path, DdpmCheckpoint ck)
+    {
+        var c = ck.Config;
+        long stored = ck.Model.Values.Sum(t => (long)t.Size);
+        double bound = (double)c.TimeEmbedDim * (c.SinusoidalDim + c.TimeEmbedDim) + (c.NumClasses + 1.0) * c.TimeEmbedDim;
+        for (int l = 1; l <= c.Levels; l++) bound += c.ResBlocksPerLevel * 9.0 * Math.Pow((double)c.BaseChannels * c.ChannelMults[l - 1], 2);
+        if (bound > stored)
+            throw new InvalidDataException($"DDPM checkpoint '{path}': metadata field 'unet_config' describes a UNet of at least {bound:g3} parameters, but the file stores {stored:N0} model values");
+        Dictionary<string, Tensor> expected;
+        try { expected = new UNet(c, new Generator(0)).StateDict(); }
+        catch (Exception e) when (e is ArgumentException or OverflowException)
+        { throw new InvalidDataException($"DDPM checkpoint '{path}': metadata field 'unet_config' is invalid ({e.Message})", e); }
+        foreach (var (part, dict) in new[] { ("model", ck.Model), ("ema", ck.Ema) })
+        {
+            foreach (var (k, t) in expected)
+            {
+                if (!dict.TryGetValue(k, out var v)) throw new InvalidDataException($"DDPM checkpoint '{path}': tensor '{part}.{k}' is missing");
+                if (!v.Shape.AsSpan().SequenceEqual(t.Shape))
+                    throw new InvalidDataException($"DDPM checkpoint '{path}': tensor '{part}.{k}' has shape {ShapeMath.Format(v.Shape)}, the configuration needs {ShapeMath.Format(t.Shape)}");
+            }
+            foreach (var k in dict.Keys)
+                if (!expected.ContainsKey(k)) throw new InvalidDataException($"DDPM checkpoint '{path}': tensor '{part}.{k}' is not part of the configured UNet");
+        }
     }
 
     /// <summary>A UNet with the checkpoint's EMA weights (<paramref name="ema"/>, the default: they sample better) or raw weights, in eval mode.</summary>

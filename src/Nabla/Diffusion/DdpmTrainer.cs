@@ -29,7 +29,7 @@ public readonly record struct DdpmTrainingProgress(int Step, int TotalSteps, flo
 /// the (optionally min-SNR-weighted) MSE of the objective's target (<see cref="DdpmLoss"/>) with Adam, then update the EMA of the weights. Every draw comes from one <see cref="Generator"/>
 /// whose state is checkpointed, so a resumed run reproduces the uninterrupted one loss for loss.
 /// </summary>
-public sealed class DdpmTrainer
+public sealed partial class DdpmTrainer
 {
     readonly Tensor images;
     readonly int[]? labels;
@@ -80,9 +80,10 @@ public sealed class DdpmTrainer
     }
 
     /// <summary>Continues from a checkpoint written by <see cref="SaveCheckpoint"/> on the same data.</summary>
-    public static DdpmTrainer Resume(string path, Tensor images, int[]? labels = null)
+    public static DdpmTrainer Resume(string path, Tensor images, int[]? labels = null) => Resume(DdpmCheckpoint.Read(path), path, images, labels);
+
+    static DdpmTrainer Resume(DdpmCheckpoint ck, string path, Tensor images, int[]? labels)
     {
-        var ck = DdpmCheckpoint.Read(path);
         var tr = new DdpmTrainer(ck.Config, ck.Options, images, labels);
         try
         {
@@ -114,11 +115,14 @@ public sealed class DdpmTrainer
     public void SaveCheckpoint(string path) => Checkpoint().Write(path);
 
     /// <summary>One optimizer step; returns its loss. Throws <see cref="NonFiniteLossException"/> (without updating anything) on a NaN/∞ loss.</summary>
-    public float TrainStep()
+    public float TrainStep() => StepCore(false, false).Loss;
+
+    /// <summary>One shard's loss: draws b images (with replacement) and their labels from <paramref name="gen"/>, then t and ε (in <see cref="DdpmLoss"/>).</summary>
+    Tensor ShardLoss(Generator gen)
     {
         int b = Options.BatchSize;
         var idx = new int[b];
-        Generator.FillInt(idx, 0, images.Dim(0));
+        gen.FillInt(idx, 0, images.Dim(0));
         var x = new float[b * perImage];
         for (int i = 0; i < b; i++) images.data.AsSpan(idx[i] * perImage, perImage).CopyTo(x.AsSpan(i * perImage, perImage));
         var shape = images.Shape; shape[0] = b;
@@ -127,23 +131,12 @@ public sealed class DdpmTrainer
         if (labels != null)
         {
             var u = new float[b];
-            Generator.FillUniform(u);
+            gen.FillUniform(u);
             var l = new float[b];
             for (int i = 0; i < b; i++) l[i] = u[i] < Options.LabelDropout ? Model.Config.NullLabel : labels[idx[i]];
             lab = new Tensor(l, b);
         }
-        Model.Train();
-        optimizer.ZeroGrad();
-        using var scope = TensorScope.Begin();  // the step's activations and gradients are reused by the next step
-        var loss = DdpmLoss.Compute(Schedule, Model.AsNoisePredictor(), x0, lab, Generator, Options.Objective, Options.MinSnrGamma);
-        float value = loss.Item();
-        if (!float.IsFinite(value)) throw new NonFiniteLossException(Step + 1, value);
-        loss.Backward();
-        optimizer.Step();
-        Ema.Update();
-        Step++;
-        losses.Add(value);
-        return value;
+        return DdpmLoss.Compute(Schedule, Model.AsNoisePredictor(), x0, lab, gen, Options.Objective, Options.MinSnrGamma);
     }
 
     /// <summary>
@@ -158,22 +151,27 @@ public sealed class DdpmTrainer
         if (checkpointEvery < 0) throw new ArgumentOutOfRangeException(nameof(checkpointEvery), $"DdpmTrainer.Train: checkpointEvery must be ≥ 0, got {checkpointEvery}");
         var sw = Stopwatch.StartNew();
         int start = Step;
+        string TimeMessage() => $"time budget of {timeBudget!.Value.TotalMinutes:0.##} min reached at step {Step}";
         bool wrote = false;
         DdpmTrainingResult Finish(DdpmTrainingStatus status, string message)
         {
-            if (checkpointPath != null && status != DdpmTrainingStatus.Diverged) { SaveCheckpoint(checkpointPath); wrote = true; }
+            if (checkpointPath != null && status != DdpmTrainingStatus.Diverged && parallel.IsWriter) { SaveCheckpoint(checkpointPath); wrote = true; }
             return new DdpmTrainingResult(status, Step, message, wrote);
         }
         while (Step < totalSteps)
         {
-            if (cancellation.IsCancellationRequested) return Finish(DdpmTrainingStatus.Cancelled, $"cancelled after step {Step}");
-            if (timeBudget is { } tb && sw.Elapsed >= tb) return Finish(DdpmTrainingStatus.TimeBudgetReached, $"time budget of {tb.TotalMinutes:0.##} min reached at step {Step}");
-            float loss;
-            try { loss = TrainStep(); }
+            bool cancel = cancellation.IsCancellationRequested, timeUp = timeBudget is { } tb && sw.Elapsed >= tb;
+            // one process stops before the step; data-parallel processes vote in the step and stop together after it
+            if (parallel.WorldSize == 1 && cancel) return Finish(DdpmTrainingStatus.Cancelled, $"cancelled after step {Step}");
+            if (parallel.WorldSize == 1 && timeUp) return Finish(DdpmTrainingStatus.TimeBudgetReached, TimeMessage());
+            (float Loss, bool Cancel, bool TimeUp) r;
+            try { r = StepCore(cancel, timeUp); }
             catch (NonFiniteLossException e) { return new DdpmTrainingResult(DdpmTrainingStatus.Diverged, Step, e.Message, wrote); }
             var el = sw.Elapsed;
-            progress?.Invoke(new DdpmTrainingProgress(Step, totalSteps, loss, (Step - start) / Math.Max(el.TotalSeconds, 1e-9), el));
-            if (checkpointPath != null && checkpointEvery > 0 && Step % checkpointEvery == 0 && Step < totalSteps) { SaveCheckpoint(checkpointPath); wrote = true; }
+            progress?.Invoke(new DdpmTrainingProgress(Step, totalSteps, r.Loss, (Step - start) / Math.Max(el.TotalSeconds, 1e-9), el));
+            if (r.Cancel) return Finish(DdpmTrainingStatus.Cancelled, $"cancelled after step {Step}");
+            if (r.TimeUp) return Finish(DdpmTrainingStatus.TimeBudgetReached, TimeMessage());
+            if (checkpointPath != null && checkpointEvery > 0 && Step % checkpointEvery == 0 && Step < totalSteps && parallel.IsWriter) { SaveCheckpoint(checkpointPath); wrote = true; }
         }
         return Finish(DdpmTrainingStatus.Completed, $"completed {Step} steps");
     }

@@ -7,6 +7,9 @@ namespace Nabla.IO;
 /// </summary>
 public static class AtomicFile
 {
+    /// <summary>Tests only: wraps the temporary file's stream (a stream that fails like a full disk), for this async flow.</summary>
+    internal static readonly AsyncLocal<Func<Stream, Stream>?> StreamWrapper = new();
+
     /// <summary>Writes the file by calling <paramref name="write"/> on a stream to a temporary file, then renames it over <paramref name="path"/>.</summary>
     public static void Write(string path, Action<Stream> write)
     {
@@ -20,14 +23,20 @@ public static class AtomicFile
         {
             using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                write(fs);
+                var wrap = StreamWrapper.Value;
+                var s = wrap == null ? fs : wrap(fs);
+                write(s);
+                s.Flush();
                 fs.Flush(flushToDisk: true);
             }
             File.Move(tmp, full, overwrite: true);
         }
-        catch
+        catch (Exception e)
         {
             try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            // a full disk or a failing device: say which file, and that the old one still stands
+            if (e.GetType() == typeof(IOException))
+                throw new IOException($"writing '{full}' failed ({e.Message}); {(File.Exists(full) ? "the previous file is unchanged" : "nothing was written")}", e);
             throw;
         }
     }

@@ -9,19 +9,30 @@ namespace Nabla.Kernels;
 /// <remarks>
 /// BLIS-style: op(B) is packed into kc×nc blocks of NR-wide micro-panels, op(A) into mc×kc blocks of MR-high
 /// micro-panels (transposes are absorbed by the packing), and a register-blocked micro-kernel computes each MR×NR
-/// tile of C: 8×32 with AVX-512 (16 Vector512 accumulators; see <see cref="MR"/>), else 6×16 with AVX2/FMA
-/// (12 Vector256 accumulators). With AVX-512 a non-transposed op(B) of a product with few rows is read in place.
+/// tile of C: 8×32 with AVX-512 (16 Vector512 accumulators), else 6×16 with AVX2/FMA (12 Vector256 accumulators)
+/// or portable Vector128 code — see <see cref="Kernel"/>. With AVX-512 a non-transposed op(B) of a product with few rows is read in place.
 /// Large problems split the rows of C (or, when C is short, its columns) over the calling thread and persistent
-/// workers, each packing its own panels. Small problems take a direct loop without packing.
+/// workers of the <see cref="WorkerPool"/>, each packing its own panels. Small problems take a direct loop without packing.
 /// </remarks>
 [SkipLocalsInit]
 public static unsafe partial class Gemm
 {
-    /// <summary>Below this m·n·k the direct (unpacked) loop is used.</summary>
-    internal const long SmallWork = 32 * 32 * 32;
+    static GemmKernel kernel = NablaSettings.Current.GemmKernel;
 
-    /// <summary>From this m·n·k on the work is shared between threads.</summary>
-    internal const long ParallelWork = 96L * 96 * 96;
+    /// <summary>
+    /// The micro-kernel products use (default: <c>NABLA_GEMM_KERNEL</c>, else the widest the CPU runs natively). Setting
+    /// one the CPU cannot run throws <see cref="PlatformNotSupportedException"/>. Products already running keep theirs.
+    /// </summary>
+    public static GemmKernel Kernel
+    {
+        get => kernel;
+        set
+        {
+            if (!Enum.IsDefined(value)) throw new ArgumentOutOfRangeException(nameof(value), $"Gemm.Kernel: unknown kernel {value}");
+            if (!NablaSettings.IsSupported(value)) throw new PlatformNotSupportedException($"Gemm.Kernel: this CPU does not run the {value} micro-kernel");
+            kernel = value;
+        }
+    }
 
     /// <summary>C = op(A)·op(B) + β·C (row-major). With β = 0, C is overwritten (its old values are never read).</summary>
     public static void Sgemm(bool transA, bool transB, int m, int n, int k,
@@ -33,9 +44,13 @@ public static unsafe partial class Gemm
         {
             if (k == 0) { ScaleC(m, n, pc, ldc, beta); return; }
             long work = (long)m * n * k;
-            if (work < SmallWork) SmallGemm(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, beta);
-            else if (work < ParallelWork || !GemmWorkers.Available) PackedGemm(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, beta);
-            else GemmWorkers.Run(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, beta);
+            if (work < ParallelThresholds.SmallGemmWork) SmallGemm(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, beta);
+            else if (work < ParallelThresholds.GemmWork || WorkerPool.Threads == 1) PackedGemm(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, beta);
+            else
+            {
+                var plan = MakePlan(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, beta, WorkerPool.Threads);
+                if (!WorkerPool.TryRun(&RunTasks, &plan, plan.Total - 1, "Sgemm")) PackedGemm(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, beta);
+            }
         }
     }
 

@@ -6,29 +6,26 @@ namespace Nabla.Kernels;
 
 public static unsafe partial class Gemm
 {
-    /// <summary>AVX-512 micro-kernel (8×32 tile of Vector512 accumulators) when the CPU runs 512-bit vectors natively.</summary>
-    static readonly bool Use512 = Avx512F.IsSupported && Vector512.IsHardwareAccelerated
-        && Environment.GetEnvironmentVariable("NABLA_GEMM_AVX512") != "0";
-
-    /// <summary>Micro-tile: MR rows × NR columns of C held in registers: 8×32 with AVX-512, else 6×16. Eight rows waste no
-    /// work on the multiples of 8 that channel counts and batch sizes usually are.</summary>
-    internal static readonly int MR = Use512 ? 8 : 6, NR = Use512 ? 32 : 16;
+    /// <summary>Micro-tile of <paramref name="k"/>: MR rows × NR columns of C held in registers: 8×32 with AVX-512, else
+    /// 6×16. Eight rows waste no work on the multiples of 8 that channel counts and batch sizes usually are.</summary>
+    internal static (int MR, int NR) Tile(GemmKernel k) => k == GemmKernel.Avx512 ? (8, 32) : (6, 16);
 
     /// <summary>
-    /// Cache blocks: kc (shared dimension; a B micro-panel kc×NR sits in L1), mc (an A block mc×kc in L2),
-    /// and at most BFloats floats of packed op(B) per thread (a k×nc column block, in L3).
+    /// Cache blocks of <paramref name="k"/>: kc (shared dimension; a B micro-panel kc×NR sits in L1; 256 with AVX-512,
+    /// else 512) and mc (an A block mc×kc in L2), from <see cref="NablaSettings"/>.
     /// </summary>
-    internal static readonly int KC = EnvInt("NABLA_GEMM_KC", Use512 ? 256 : 512),
-        MC = Math.Max(EnvInt("NABLA_GEMM_MC", 144) / MR, 1) * MR;
-    internal static readonly int BFloats = EnvInt("NABLA_GEMM_BFLOATS", 2 << 20);
+    internal static (int KC, int MC) Blocks(GemmKernel k)
+    {
+        var s = NablaSettings.Current;
+        int mr = Tile(k).MR;
+        return (s.GemmKc ?? (k == GemmKernel.Avx512 ? 256 : 512), Math.Max(s.GemmMc / mr, 1) * mr);
+    }
+
+    /// <summary>At most this many floats of packed op(B) per thread (a k×nc column block, in L3).</summary>
+    static readonly int BFloats = NablaSettings.Current.GemmBFloats;
 
     /// <summary>Up to this many rows of C (AVX-512 kernel), a non-transposed op(B) is read in place instead of packed.</summary>
-    internal static readonly int DirectBRows = EnvInt("NABLA_GEMM_DIRECTB_ROWS", 64);
-
-    static int EnvInt(string name, int fallback) =>
-        int.TryParse(Environment.GetEnvironmentVariable(name), out int v) && v > 0 ? v : fallback;
-
-    static readonly bool UseAvx = Avx.IsSupported && Fma.IsSupported && Vector256.IsHardwareAccelerated;
+    static readonly int DirectBRows = NablaSettings.Current.GemmDirectBRows;
 
     static int RoundUp(int x, int to) => (x + to - 1) / to * to;
     static int CeilDiv(int x, int d) => (x + d - 1) / d;
@@ -46,19 +43,23 @@ public static unsafe partial class Gemm
         public float Beta;
         public int KcMax, McT, NcT, NI, Total, Threads;
         public int Next;
-        /// <summary>A <see cref="GemmWorkers.For"/> job: task t runs the posted body on index t (no product).</summary>
-        public bool IsFor;
+        /// <summary>The micro-kernel and its tile, fixed for the whole product.</summary>
+        public GemmKernel Kernel;
+        public int MR, NR;
     }
 
     /// <summary>Chooses block sizes and the task grid for <paramref name="threads"/> threads.</summary>
     internal static Plan MakePlan(bool transA, bool transB, int m, int n, int k,
         float* a, int lda, float* b, int ldb, float* c, int ldc, float beta, int threads)
     {
+        var kernel = Kernel;
+        var (MR, NR) = Tile(kernel);
+        var (KC, MC) = Blocks(kernel);
         int kBlocks = CeilDiv(k, KC);
         var p = new Plan
         {
             TransA = transA, TransB = transB, M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc,
-            A = a, B = b, C = c, Beta = beta, Threads = threads,
+            A = a, B = b, C = c, Beta = beta, Threads = threads, Kernel = kernel, MR = MR, NR = NR,
             KcMax = CeilDiv(k, kBlocks),  // even kc steps: k = 513 gives 257 + 256, not 512 + 1
         };
         int ncCap = Math.Max(NR, BFloats / Math.Max(k, 1) / NR * NR);
@@ -89,14 +90,16 @@ public static unsafe partial class Gemm
 
     /// <summary>Takes and computes tasks of the plan until none is left (called by every participating thread).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void RunTasks(Plan* p)
+    internal static void RunTasks(void* state)
     {
+        var p = (Plan*)state;
         float* bp = null, ap = null;
-        int packedJ = -1, k = p->K, kcMax = p->KcMax;
-        bool avx = UseAvx, v512 = Use512;
-        // row offsets of B̃ for the AVX-512 kernel: packed micro-panels (p·NR) and op(B) read in place (p·ldb)
-        int* offPacked = stackalloc int[v512 ? kcMax : 0], offDirect = stackalloc int[v512 ? kcMax : 0];
-        for (int q = 0; v512 && q < kcMax; q++) { offPacked[q] = q * NR; offDirect[q] = (int)Math.Min((long)q * p->Ldb, int.MaxValue); }
+        int packedJ = -1, k = p->K, kcMax = p->KcMax, MR = p->MR, NR = p->NR;
+        bool avx = p->Kernel == GemmKernel.Avx2, v512 = p->Kernel == GemmKernel.Avx512;
+        // row offsets of B̃ for the AVX-512 and AVX2 kernels: packed micro-panels (p·NR) and op(B) read in place (p·ldb)
+        bool rows = v512 || avx;
+        int* offPacked = stackalloc int[rows ? kcMax : 0], offDirect = stackalloc int[rows ? kcMax : 0];
+        for (int q = 0; rows && q < kcMax; q++) { offPacked[q] = q * NR; offDirect[q] = (int)Math.Min((long)q * p->Ldb, int.MaxValue); }
         while (true)
         {
             int t = p->Threads > 1 ? Interlocked.Increment(ref p->Next) - 1 : p->Next++;
@@ -115,12 +118,12 @@ public static unsafe partial class Gemm
             int fullN = direct ? nc / NR * NR : 0;
             if (jIdx != packedJ)
             {
-                if (direct) { if (fullN < nc) PackB(false, p->B, p->Ldb, 0, jc + fullN, k, nc - fullN, bp); }
+                if (direct) { if (fullN < nc) PackB(false, p->B, p->Ldb, 0, jc + fullN, k, nc - fullN, bp, NR); }
                 else
                 {
                     // the whole k×nc column block, kc step by kc step: step pc starts at bp + pc·ncPad
                     for (int pc = 0; pc < k; pc += kcMax)
-                        PackB(p->TransB, p->B, p->Ldb, pc, jc, Math.Min(kcMax, k - pc), nc, bp + (long)pc * ncPad);
+                        PackB(p->TransB, p->B, p->Ldb, pc, jc, Math.Min(kcMax, k - pc), nc, bp + (long)pc * ncPad, NR);
                 }
                 packedJ = jIdx;
             }
@@ -128,7 +131,7 @@ public static unsafe partial class Gemm
             {
                 int kc = Math.Min(kcMax, k - pc);
                 int mode = pc > 0 || p->Beta == 1f ? Accumulate : p->Beta == 0f ? Store : ScaleAccumulate;
-                PackA(p->TransA, p->A, p->Lda, ic, pc, mc, kc, ap);
+                PackA(p->TransA, p->A, p->Lda, ic, pc, mc, kc, ap, MR);
                 float* bstep = bp + (long)pc * ncPad;
                 for (int jr = 0; jr < nc; jr += NR)
                 {
@@ -143,7 +146,7 @@ public static unsafe partial class Gemm
                     {
                         int mr = Math.Min(MR, mc - ir);
                         if (v512) Kernel512(kc, ap + (long)ir * kc, bpanel, off, cblock + (long)ir * p->Ldc, p->Ldc, mr, nr, mode, p->Beta);
-                        else if (avx) KernelAvx(kc, ap + (long)ir * kc, bpanel, cblock + (long)ir * p->Ldc, p->Ldc, mr, nr, mode, p->Beta);
+                        else if (avx) KernelAvx(kc, ap + (long)ir * kc, bpanel, off, cblock + (long)ir * p->Ldc, p->Ldc, mr, nr, mode, p->Beta);
                         else KernelPortable(kc, ap + (long)ir * kc, bpanel, cblock + (long)ir * p->Ldc, p->Ldc, mr, nr, mode, p->Beta);
                     }
                 }

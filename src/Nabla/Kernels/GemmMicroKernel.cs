@@ -10,18 +10,20 @@ public static unsafe partial class Gemm
     internal const int Store = 0, Accumulate = 1, ScaleAccumulate = 2;
 
     /// <summary>
-    /// Tile of C (mr ≤ MR rows, nr ≤ NR columns) = Σₚ Ã[:, p] ⊗ B̃[p, :] over one packed A micro-panel
-    /// (MR per p) and one packed B micro-panel (NR per p, 32-byte aligned), written by <paramref name="mode"/>.
+    /// AVX2 micro-kernel: a tile of C (mr ≤ 6 rows, nr ≤ 16 columns) = Σₚ Ã[:, p] ⊗ B̃[p, :] over one packed A micro-panel
+    /// (6 per p) and 16 columns of B̃, written by <paramref name="mode"/>. Row p of B̃ starts at b + off[p] (as in
+    /// <see cref="Kernel512"/>: a packed micro-panel, op(B) read in place, or a convolution's row table).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void KernelAvx(int kc, float* ap, float* bp, float* c, int ldc, int mr, int nr, int mode, float beta)
+    static void KernelAvx(int kc, float* ap, float* b, int* off, float* c, int ldc, int mr, int nr, int mode, float beta)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int p = 0; p < kc; p++)
         {
-            var b0 = Avx.LoadAlignedVector256(bp);
-            var b1 = Avx.LoadAlignedVector256(bp + 8);
+            float* bp = b + off[p];
+            var b0 = Avx.LoadVector256(bp);
+            var b1 = Avx.LoadVector256(bp + 8);
             var a0 = Avx.BroadcastScalarToVector256(ap);
             c00 = Fma.MultiplyAdd(a0, b0, c00); c01 = Fma.MultiplyAdd(a0, b1, c01);
             var a1 = Avx.BroadcastScalarToVector256(ap + 1);
@@ -34,9 +36,9 @@ public static unsafe partial class Gemm
             c40 = Fma.MultiplyAdd(a4, b0, c40); c41 = Fma.MultiplyAdd(a4, b1, c41);
             var a5 = Avx.BroadcastScalarToVector256(ap + 5);
             c50 = Fma.MultiplyAdd(a5, b0, c50); c51 = Fma.MultiplyAdd(a5, b1, c51);
-            ap += MR; bp += NR;
+            ap += 6;
         }
-        if (mr == MR && nr == NR)
+        if (mr == 6 && nr == 16)
         {
             var vb = Vector256.Create(beta);
             Put(c, c00, c01, mode, vb); c += ldc;
@@ -48,11 +50,11 @@ public static unsafe partial class Gemm
         }
         else
         {
-            float* t = stackalloc float[MR * NR];
+            float* t = stackalloc float[6 * 16];
             Avx.Store(t, c00); Avx.Store(t + 8, c01); Avx.Store(t + 16, c10); Avx.Store(t + 24, c11);
             Avx.Store(t + 32, c20); Avx.Store(t + 40, c21); Avx.Store(t + 48, c30); Avx.Store(t + 56, c31);
             Avx.Store(t + 64, c40); Avx.Store(t + 72, c41); Avx.Store(t + 80, c50); Avx.Store(t + 88, c51);
-            PutPartial(t, c, ldc, mr, nr, mode, beta);
+            PutPartial(t, 16, c, ldc, mr, nr, mode, beta);
         }
     }
 
@@ -73,18 +75,19 @@ public static unsafe partial class Gemm
         Avx.Store(c + 8, t1);
     }
 
-    /// <summary>Writes the valid mr×nr corner of an MR×NR tile t into C.</summary>
-    static void PutPartial(float* t, float* c, int ldc, int mr, int nr, int mode, float beta)
+    /// <summary>Writes the valid mr×nr corner of a tile t (rows <paramref name="ldt"/> apart) into C.</summary>
+    static void PutPartial(float* t, int ldt, float* c, int ldc, int mr, int nr, int mode, float beta)
     {
-        for (int i = 0; i < mr; i++, t += NR, c += ldc)
+        for (int i = 0; i < mr; i++, t += ldt, c += ldc)
             for (int j = 0; j < nr; j++)
                 c[j] = mode == Store ? t[j] : mode == Accumulate ? c[j] + t[j] : beta * c[j] + t[j];
     }
 
-    /// <summary>Portable micro-kernel (no AVX/FMA): the same tile, with Vector128 arithmetic (or its software fallback).</summary>
+    /// <summary>Portable micro-kernel (no AVX/FMA): the same 6×16 tile, with Vector128 arithmetic (or its software fallback).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void KernelPortable(int kc, float* ap, float* bp, float* c, int ldc, int mr, int nr, int mode, float beta)
     {
+        const int MR = 6, NR = 16;
         float* t = stackalloc float[MR * NR];
         new Span<float>(t, MR * NR).Clear();
         for (int p = 0; p < kc; p++, ap += MR, bp += NR)
@@ -101,6 +104,6 @@ public static unsafe partial class Gemm
                 Vector128.Store(Vector128.Load(ti + 12) + av * b3, ti + 12);
             }
         }
-        PutPartial(t, c, ldc, mr, nr, mode, beta);
+        PutPartial(t, NR, c, ldc, mr, nr, mode, beta);
     }
 }

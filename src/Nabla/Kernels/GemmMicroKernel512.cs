@@ -9,9 +9,8 @@ public static unsafe partial class Gemm
     /// <summary>
     /// AVX-512 micro-kernel: an 8×32 tile of C = Σₚ Ã[:, p] ⊗ B̃[p, :] in 16 Vector512 accumulators (two per row),
     /// one broadcast of A per row and two loads of B per p; written by <paramref name="mode"/> as <see cref="KernelAvx"/>.
-    /// Row p of B̃ starts at b + off[p]: p·NR for a packed micro-panel, p·ldb for an unpacked op(B) read in place, or any
+    /// Row p of B̃ starts at b + off[p]: p·32 for a packed micro-panel, p·ldb for an unpacked op(B) read in place, or any
     /// row table (an implicit im2col: row (c, ki, kj) of a convolution's column matrix is the padded image shifted).
-    /// (A 12×32 tile, 24 accumulators, measured no faster on large products and wastes a third of a panel on 32 or 64 channels.)
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Kernel512(int kc, float* ap, float* b, int* off, float* c, int ldc, int mr, int nr, int mode, float beta)
@@ -65,7 +64,7 @@ public static unsafe partial class Gemm
             Vector512.Store(c50, t + 160); Vector512.Store(c51, t + 176);
             Vector512.Store(c60, t + 192); Vector512.Store(c61, t + 208);
             Vector512.Store(c70, t + 224); Vector512.Store(c71, t + 240);
-            PutPartial(t, c, ldc, mr, nr, mode, beta);
+            PutPartial(t, 32, c, ldc, mr, nr, mode, beta);
         }
     }
 

@@ -12,7 +12,7 @@ public static unsafe partial class Gemm
     /// panel r holds op(A)[i0+MR·r+ii, p0+p] at dst[MR·kc·r + MR·p + ii], rows past mc zero-filled.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void PackA(bool transA, float* a, int lda, int i0, int p0, int mc, int kc, float* dst)
+    static void PackA(bool transA, float* a, int lda, int i0, int p0, int mc, int kc, float* dst, int MR)
     {
         for (int ir = 0; ir < mc; ir += MR)
         {
@@ -79,7 +79,7 @@ public static unsafe partial class Gemm
     /// panel s holds op(B)[p0+p, j0+NR·s+jj] at dst[NR·kc·s + NR·p + jj], columns past nc zero-filled.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void PackB(bool transB, float* b, int ldb, int p0, int j0, int kc, int nc, float* dst)
+    static void PackB(bool transB, float* b, int ldb, int p0, int j0, int kc, int nc, float* dst, int NR)
     {
         for (int jr = 0; jr < nc; jr += NR)
         {
@@ -148,7 +148,7 @@ public static unsafe partial class Gemm
         Avx.Store(dst + 7 * ds, Avx.Permute2x128(s3, s7, 0x31));
     }
 
-    /// <summary>Transposes 8 columns of 6 rows; column q goes to dst + MR·q as 8 floats (the last 2 are spare).</summary>
+    /// <summary>Transposes 8 columns of 6 rows; column q goes to dst + 6·q (the A panel stride) as 8 floats (the last 2 are spare).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void Transpose6x8(float* s0, float* s1, float* s2, float* s3, float* s4, float* s5, float* dst)
     {
@@ -163,13 +163,13 @@ public static unsafe partial class Gemm
         var s4_ = Avx.Shuffle(t4, t4, 0x44); var s5_ = Avx.Shuffle(t4, t4, 0xEE);
         var s6_ = Avx.Shuffle(t5, t5, 0x44); var s7_ = Avx.Shuffle(t5, t5, 0xEE);
         Avx.Store(dst, Avx.Permute2x128(s0_, s4_, 0x20));
-        Avx.Store(dst + MR, Avx.Permute2x128(s1_, s5_, 0x20));
-        Avx.Store(dst + 2 * MR, Avx.Permute2x128(s2_, s6_, 0x20));
-        Avx.Store(dst + 3 * MR, Avx.Permute2x128(s3_, s7_, 0x20));
-        Avx.Store(dst + 4 * MR, Avx.Permute2x128(s0_, s4_, 0x31));
-        Avx.Store(dst + 5 * MR, Avx.Permute2x128(s1_, s5_, 0x31));
-        Avx.Store(dst + 6 * MR, Avx.Permute2x128(s2_, s6_, 0x31));
-        Avx.Store(dst + 7 * MR, Avx.Permute2x128(s3_, s7_, 0x31));
+        Avx.Store(dst + 6, Avx.Permute2x128(s1_, s5_, 0x20));
+        Avx.Store(dst + 2  * 6, Avx.Permute2x128(s2_, s6_, 0x20));
+        Avx.Store(dst + 3  * 6, Avx.Permute2x128(s3_, s7_, 0x20));
+        Avx.Store(dst + 4  * 6, Avx.Permute2x128(s0_, s4_, 0x31));
+        Avx.Store(dst + 5  * 6, Avx.Permute2x128(s1_, s5_, 0x31));
+        Avx.Store(dst + 6  * 6, Avx.Permute2x128(s2_, s6_, 0x31));
+        Avx.Store(dst + 7  * 6, Avx.Permute2x128(s3_, s7_, 0x31));
     }
 
     /// <summary>Per-thread 64-byte-aligned packing buffers, grown on demand and reused across calls.</summary>

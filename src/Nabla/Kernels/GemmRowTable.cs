@@ -1,18 +1,33 @@
 namespace Nabla.Kernels;
 
+/// <summary>A row-major [m×k] matrix A packed once for <see cref="Gemm.SgemmRowTable"/> with one micro-kernel's tile.</summary>
+public sealed class RowTablePackedA
+{
+    internal RowTablePackedA(float[] data, GemmKernel kernel, int m, int k) { Data = data; Kernel = kernel; M = m; K = k; }
+    internal float[] Data { get; }
+    /// <summary>The kernel whose tile the panels have (the product must use the same one).</summary>
+    public GemmKernel Kernel { get; }
+    public int M { get; }
+    public int K { get; }
+}
+
 public static unsafe partial class Gemm
 {
-    /// <summary>Whether <see cref="SgemmRowTable"/> can run here (it needs the AVX-512 micro-kernel).</summary>
-    internal static bool RowTableSupported => Use512;
+    /// <summary>Whether <see cref="SgemmRowTable"/> runs with the current <see cref="Kernel"/> (AVX-512 or AVX2).</summary>
+    internal static bool RowTableSupported => Kernel is GemmKernel.Avx512 or GemmKernel.Avx2;
 
     /// <summary>
-    /// A row-major [m×k] matrix A packed once, block by block, in the order <see cref="SgemmRowTable"/> reads it, so that
-    /// many products with the same A (a convolution's weights, image after image) pack it only once.
+    /// A row-major [m×k] matrix A packed once, block by block, in the order <see cref="SgemmRowTable"/> reads it with the
+    /// current <see cref="Kernel"/>, so that many products with the same A (a convolution's weights, image after image)
+    /// pack it only once.
     /// </summary>
-    internal static float[] PackRowTableA(int m, int k, ReadOnlySpan<float> a, int lda)
+    internal static RowTablePackedA PackRowTableA(int m, int k, ReadOnlySpan<float> a, int lda)
     {
         if (m <= 0 || k <= 0) throw new ArgumentOutOfRangeException(nameof(m), $"PackRowTableA: sizes must be positive, got m={m}, k={k}");
-        var (kcMax, mcMax) = RowTableBlocks(m, k);
+        var kernel = Kernel;
+        if (!RowTableSupported) throw new PlatformNotSupportedException($"PackRowTableA: the {kernel} kernel has no row-table product");
+        int MR = Tile(kernel).MR;
+        var (kcMax, mcMax) = RowTableBlocks(kernel, m, k);
         long size = 8;  // slack for PackA's 8-float column stores
         for (int ic = 0; ic < m; ic += mcMax)
             for (int pc = 0; pc < k; pc += kcMax) size += (long)RoundUp(Math.Min(mcMax, m - ic), MR) * Math.Min(kcMax, k - pc);
@@ -24,14 +39,18 @@ public static unsafe partial class Gemm
                 for (int pc = 0; pc < k; pc += kcMax)
                 {
                     int mc = Math.Min(mcMax, m - ic), kc = Math.Min(kcMax, k - pc);
-                    PackA(false, pa, lda, ic, pc, mc, kc, dst);
+                    PackA(false, pa, lda, ic, pc, mc, kc, dst, MR);
                     dst += (long)RoundUp(mc, MR) * kc;
                 }
         }
-        return packed;
+        return new RowTablePackedA(packed, kernel, m, k);
     }
 
-    static (int kcMax, int mcMax) RowTableBlocks(int m, int k) => (CeilDiv(k, CeilDiv(k, KC)), Math.Min(MC, RoundUp(m, MR)));
+    static (int kcMax, int mcMax) RowTableBlocks(GemmKernel kernel, int m, int k)
+    {
+        var (KC, MC) = Blocks(kernel);
+        return (CeilDiv(k, CeilDiv(k, KC)), Math.Min(MC, RoundUp(m, Tile(kernel).MR)));
+    }
 
     /// <summary>
     /// C[m×n] (row stride <paramref name="ldc"/>) = A · B on the calling thread, with A given packed by
@@ -39,12 +58,15 @@ public static unsafe partial class Gemm
     /// Every b + off[p] must be readable for RoundUp(n, 32) floats (the last micro-panel's columns past n are computed
     /// and dropped).
     /// </summary>
-    internal static void SgemmRowTable(int m, int n, int k, float[] packedA, float* b, int* off, float* c, int ldc)
+    internal static void SgemmRowTable(int n, RowTablePackedA packedA, float* b, int* off, float* c, int ldc)
     {
-        if (!Use512) throw new PlatformNotSupportedException("SgemmRowTable needs AVX-512");
-        if (m <= 0 || n <= 0 || k <= 0) throw new ArgumentOutOfRangeException(nameof(m), $"SgemmRowTable: sizes must be positive, got m={m}, n={n}, k={k}");
-        var (kcMax, mcMax) = RowTableBlocks(m, k);
-        fixed (float* pp = packedA)
+        int m = packedA.M, k = packedA.K;
+        if (n <= 0) throw new ArgumentOutOfRangeException(nameof(n), $"SgemmRowTable: n must be positive, got {n}");
+        var kernel = packedA.Kernel;
+        var (MR, NR) = Tile(kernel);
+        var (kcMax, mcMax) = RowTableBlocks(kernel, m, k);
+        bool v512 = kernel == GemmKernel.Avx512;
+        fixed (float* pp = packedA.Data)
         {
             float* ap = pp;
             for (int ic = 0; ic < m; ic += mcMax)
@@ -55,8 +77,12 @@ public static unsafe partial class Gemm
                     int kc = Math.Min(kcMax, k - pc), mode = pc == 0 ? Store : Accumulate;
                     for (int jr = 0; jr < n; jr += NR)
                         for (int ir = 0; ir < mc; ir += MR)
-                            Kernel512(kc, ap + (long)ir * kc, b + jr, off + pc, c + (long)(ic + ir) * ldc + jr, ldc,
-                                Math.Min(MR, mc - ir), Math.Min(NR, n - jr), mode, 0f);
+                        {
+                            float* a = ap + (long)ir * kc, cc = c + (long)(ic + ir) * ldc + jr;
+                            int mr = Math.Min(MR, mc - ir), nr = Math.Min(NR, n - jr);
+                            if (v512) Kernel512(kc, a, b + jr, off + pc, cc, ldc, mr, nr, mode, 0f);
+                            else KernelAvx(kc, a, b + jr, off + pc, cc, ldc, mr, nr, mode, 0f);
+                        }
                     ap += (long)RoundUp(mc, MR) * kc;
                 }
             }

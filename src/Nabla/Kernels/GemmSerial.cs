@@ -14,7 +14,7 @@ public static unsafe partial class Gemm
         fixed (float* pa = a, pb = b, pc = c)
         {
             if (k == 0) { ScaleC(m, n, pc, ldc, beta); return; }
-            if ((long)m * n * k < SmallWork) SmallGemm(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, beta);
+            if ((long)m * n * k < ParallelThresholds.SmallGemmWork) SmallGemm(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, beta);
             else PackedGemm(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, beta);
         }
     }

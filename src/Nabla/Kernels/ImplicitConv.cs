@@ -10,7 +10,7 @@ namespace Nabla.Kernels;
 /// </summary>
 public static unsafe class ImplicitConv
 {
-    /// <summary>Stride 1 and the AVX-512 GEMM kernel.</summary>
+    /// <summary>Stride 1 and a GEMM kernel with a row-table product (AVX-512 or AVX2).</summary>
     public static bool Supports(in ConvGeometry g) => Gemm.RowTableSupported && g.SH == 1 && g.SW == 1 && g.OH > 0 && g.OW > 0;
 
     static int Hp(in ConvGeometry g) => g.H + 2 * g.PH;
@@ -35,7 +35,7 @@ public static unsafe class ImplicitConv
     }
 
     /// <summary>The weights w [cout, C·KH·KW] packed once for any number of <see cref="Forward"/> calls.</summary>
-    public static float[] PackWeights(in ConvGeometry g, ReadOnlySpan<float> w, int cout)
+    public static RowTablePackedA PackWeights(in ConvGeometry g, ReadOnlySpan<float> w, int cout)
     {
         if (w.Length < cout * g.Rows) throw new ArgumentException($"ImplicitConv.PackWeights: {w.Length} weights, {cout}×{g.Rows} needed");
         return Gemm.PackRowTableA(cout, g.Rows, w, g.Rows);
@@ -46,12 +46,12 @@ public static unsafe class ImplicitConv
     /// (≥ <see cref="PaddedLength"/>) and <paramref name="grid"/> (≥ cout·<see cref="GridColumns"/>) are scratch;
     /// <paramref name="off"/> comes from <see cref="Offsets"/>.
     /// </summary>
-    public static void Forward(in ConvGeometry g, ReadOnlySpan<float> x, float[] packedW, int cout, ReadOnlySpan<float> bias,
+    public static void Forward(in ConvGeometry g, ReadOnlySpan<float> x, RowTablePackedA packedW, int cout, ReadOnlySpan<float> bias,
         Span<float> y, Span<float> padded, Span<float> grid, int[] off)
     {
         int hp = Hp(g), wp = Wp(g), n = GridColumns(g), plane = hp * wp;
         if (x.Length < g.C * g.H * g.W || y.Length < cout * g.Cols || padded.Length < PaddedLength(g)
-            || grid.Length < cout * n || off.Length < g.Rows)
+            || grid.Length < cout * n || off.Length < g.Rows || packedW.M != cout || packedW.K != g.Rows)
             throw new ArgumentException("ImplicitConv.Forward: a buffer is shorter than the geometry needs");
         // the padded image: zero borders, image rows copied in, zero slack
         for (int c = 0; c < g.C; c++)
@@ -70,7 +70,7 @@ public static unsafe class ImplicitConv
         padded.Slice(g.C * plane, 32).Clear();
         fixed (float* pp = padded, pg = grid)
         fixed (int* po = off)
-            Gemm.SgemmRowTable(cout, n, g.Rows, packedW, pp, po, pg, n);
+            Gemm.SgemmRowTable(n, packedW, pp, po, pg, n);
         // gather the valid columns (+ bias)
         for (int o = 0; o < cout; o++)
         {

@@ -23,8 +23,7 @@ public static class LaggedMoments
         int chunks = (rows + Chunk - 1) / Chunk;
         int slot = m + m * m;
         var part = new double[chunks * slot];
-        var opts = new ParallelOptions { MaxDegreeOfParallelism = (long)rows * m * m > 2_000_000 ? -1 : 1 };
-        Parallel.For(0, chunks, opts, c =>
+        WorkerPool.For(chunks, (double)rows * m * m, ParallelThresholds.DoubleWork, c =>
         {
             int t0 = p + c * Chunk, len = Math.Min(Chunk, n - t0);
             var s = part.AsSpan(c * slot, slot);

@@ -14,9 +14,6 @@ namespace Nabla.Kernels;
 /// </summary>
 public static class Normalization
 {
-    /// <summary>Work (elements) below which kernels stay on one thread.</summary>
-    public const int ParallelThreshold = 1 << 15;
-
     // ------------------------------------------------------------------ helpers
 
     /// <summary>Adds Σ(x − k) and Σ(x − k)² to <paramref name="s1"/>, <paramref name="s2"/>.</summary>
@@ -47,37 +44,25 @@ public static class Normalization
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void ScaleShift(ReadOnlySpan<float> x, Span<float> y, float mu, float a, float b, bool silu)
     {
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
+        var loop = new ScaleShiftLoop { X = x, Y = y, Mu = mu, A = a, B = b, Silu = silu };
+        FloatVectors.Run(ref loop, x.Length);
+    }
+
+    /// <summary>y = (x − μ)·a + b, then SiLU z/(1 + e^(−z)) when asked: lanes [i, i + TV.Count), once for every width.</summary>
+    ref struct ScaleShiftLoop : IVectorLoop
+    {
+        public ReadOnlySpan<float> X;
+        public Span<float> Y;
+        public float Mu, A, B;
+        public bool Silu;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Invoke<TV>(int i) where TV : struct, IFloatVector<TV>
         {
-            var vm = Vector512.Create(mu); var va = Vector512.Create(a); var vb = Vector512.Create(b); var one = Vector512.Create(1f);
-            if (silu)
-                for (; i <= x.Length - 16; i += 16)
-                {
-                    var z = Vector512.FusedMultiplyAdd(Vector512.Create(x.Slice(i, 16)) - vm, va, vb);
-                    (z / (one + Vector512.Exp(-z))).CopyTo(y.Slice(i, 16));
-                }
-            else
-                for (; i <= x.Length - 16; i += 16)
-                    Vector512.FusedMultiplyAdd(Vector512.Create(x.Slice(i, 16)) - vm, va, vb).CopyTo(y.Slice(i, 16));
-        }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var vm = Vector256.Create(mu); var va = Vector256.Create(a); var vb = Vector256.Create(b); var one = Vector256.Create(1f);
-            if (silu)
-                for (; i <= x.Length - 8; i += 8)
-                {
-                    var z = Vector256.FusedMultiplyAdd(Vector256.Create(x.Slice(i, 8)) - vm, va, vb);
-                    (z / (one + Vector256.Exp(-z))).CopyTo(y.Slice(i, 8));
-                }
-            else
-                for (; i <= x.Length - 8; i += 8)
-                    Vector256.FusedMultiplyAdd(Vector256.Create(x.Slice(i, 8)) - vm, va, vb).CopyTo(y.Slice(i, 8));
-        }
-        for (; i < x.Length; i++)
-        {
-            float z = MathF.FusedMultiplyAdd(x[i] - mu, a, b);
-            y[i] = silu ? z / (1f + MathF.Exp(-z)) : z;
+            int n = TV.Count;
+            var z = TV.Fma(TV.Load(X.Slice(i, n)) - TV.Create(Mu), TV.Create(A), TV.Create(B));
+            if (Silu) z /= TV.Create(1f) + TV.Exp(-z);
+            TV.Store(z, Y.Slice(i, n));
         }
     }
 
@@ -149,7 +134,7 @@ public static class Normalization
 
     static void For(int count, long work, Action<int> body)
     {
-        if (work >= ParallelThreshold && count > 1) GemmWorkers.For(count, body);
+        if (work >= ParallelThresholds.RowElements && count > 1) WorkerPool.For(count, body);
         else for (int i = 0; i < count; i++) body(i);
     }
 

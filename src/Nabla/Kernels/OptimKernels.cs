@@ -3,7 +3,7 @@ using System.Runtime.Intrinsics;
 
 namespace Nabla.Kernels;
 
-/// <summary>Fused optimizer updates: one pass over parameter, gradient and state (Vector256 lanes, scalar tail).</summary>
+/// <summary>Fused optimizer updates: one pass over parameter, gradient and state (the widest native vectors, then narrower, then a scalar tail).</summary>
 public static class OptimKernels
 {
     /// <summary>
@@ -18,10 +18,10 @@ public static class OptimKernels
     public static void AdamStepArrays(float[] p, float[] g, float[] m, float[] v, float[]? vmax,
         double beta1, double beta2, float l2, float stepSize, float bias2Sqrt, float eps, bool maximize)
     {
-        const int Chunk = 1 << 14;
+        const int Chunk = ParallelThresholds.OptimChunk;
         int n = p.Length, chunks = (n + Chunk - 1) / Chunk;
-        if (n < 4 * Chunk) { AdamStep(p, g, m, v, vmax ?? default(Span<float>), beta1, beta2, l2, stepSize, bias2Sqrt, eps, maximize); return; }
-        GemmWorkers.For(chunks, c =>
+        if (n < ParallelThresholds.OptimElements) { AdamStep(p, g, m, v, vmax ?? default(Span<float>), beta1, beta2, l2, stepSize, bias2Sqrt, eps, maximize); return; }
+        WorkerPool.For(chunks, c =>
         {
             int s = c * Chunk, len = Math.Min(Chunk, n - s);
             AdamStep(p.AsSpan(s, len), g.AsSpan(s, len), m.AsSpan(s, len), v.AsSpan(s, len), vmax == null ? default : vmax.AsSpan(s, len),
@@ -37,55 +37,35 @@ public static class OptimKernels
         float b1f = (float)beta1, c1f = (float)(1 - beta1), b2f = (float)beta2, c2f = (float)(1 - beta2);
         bool ams = !vmax.IsEmpty;
         float sign = maximize ? -1f : 1f;
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
+        var loop = new AdamLoop
         {
-            // the same operations as the Vector256 loop below, 16 lanes at a time (identical results)
-            var b1 = Vector512.Create(b1f); var c1 = Vector512.Create(c1f);
-            var b2 = Vector512.Create(b2f); var c2 = Vector512.Create(c2f);
-            var vl2 = Vector512.Create(l2); var vs = Vector512.Create(-stepSize); var vb = Vector512.Create(bias2Sqrt);
-            var ve = Vector512.Create(eps); var vsign = Vector512.Create(sign);
-            for (; i <= p.Length - 16; i += 16)
-            {
-                var pv = Vector512.Create(p.Slice(i, 16));
-                var gv = Vector512.Create(g.Slice(i, 16)) * vsign;
-                if (l2 != 0) gv = Vector512.FusedMultiplyAdd(pv, vl2, gv);
-                var mv = Vector512.FusedMultiplyAdd(Vector512.Create(m.Slice(i, 16)), b1, gv * c1);
-                var vv = Vector512.FusedMultiplyAdd(Vector512.Create(v.Slice(i, 16)), b2, gv * gv * c2);
-                mv.CopyTo(m.Slice(i, 16)); vv.CopyTo(v.Slice(i, 16));
-                if (ams) { vv = Vector512.Max(Vector512.Create(vmax.Slice(i, 16)), vv); vv.CopyTo(vmax.Slice(i, 16)); }
-                var denom = Vector512.Sqrt(vv) / vb + ve;
-                Vector512.FusedMultiplyAdd(vs, mv / denom, pv).CopyTo(p.Slice(i, 16));
-            }
-        }
-        if (Vector256.IsHardwareAccelerated)
+            P = p, G = g, M = m, V = v, VMax = vmax, Ams = ams, L2 = l2, Sign = sign, B1 = b1f, C1 = c1f, B2 = b2f, C2 = c2f,
+            NegStep = -stepSize, Bias2Sqrt = bias2Sqrt, Eps = eps,
+        };
+        FloatVectors.Run(ref loop, p.Length);
+    }
+
+    /// <summary>The Adam update of lanes [i, i + TV.Count), written once for every vector width (and the scalar tail).</summary>
+    ref struct AdamLoop : IVectorLoop
+    {
+        public Span<float> P, M, V, VMax;
+        public ReadOnlySpan<float> G;
+        public bool Ams;
+        public float L2, Sign, B1, C1, B2, C2, NegStep, Bias2Sqrt, Eps;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Invoke<TV>(int i) where TV : struct, IFloatVector<TV>
         {
-            var b1 = Vector256.Create(b1f); var c1 = Vector256.Create(c1f);
-            var b2 = Vector256.Create(b2f); var c2 = Vector256.Create(c2f);
-            var vl2 = Vector256.Create(l2); var vs = Vector256.Create(-stepSize); var vb = Vector256.Create(bias2Sqrt);
-            var ve = Vector256.Create(eps); var vsign = Vector256.Create(sign);
-            for (; i <= p.Length - 8; i += 8)
-            {
-                var pv = Vector256.Create(p.Slice(i, 8));
-                var gv = Vector256.Create(g.Slice(i, 8)) * vsign;
-                if (l2 != 0) gv = Vector256.FusedMultiplyAdd(pv, vl2, gv);
-                var mv = Vector256.FusedMultiplyAdd(Vector256.Create(m.Slice(i, 8)), b1, gv * c1);
-                var vv = Vector256.FusedMultiplyAdd(Vector256.Create(v.Slice(i, 8)), b2, gv * gv * c2);
-                mv.CopyTo(m.Slice(i, 8)); vv.CopyTo(v.Slice(i, 8));
-                if (ams) { vv = Vector256.Max(Vector256.Create(vmax.Slice(i, 8)), vv); vv.CopyTo(vmax.Slice(i, 8)); }
-                var denom = Vector256.Sqrt(vv) / vb + ve;
-                Vector256.FusedMultiplyAdd(vs, mv / denom, pv).CopyTo(p.Slice(i, 8));
-            }
-        }
-        for (; i < p.Length; i++)
-        {
-            float gi = sign * g[i];
-            if (l2 != 0) gi += l2 * p[i];
-            float mi = b1f * m[i] + c1f * gi;
-            float vi = b2f * v[i] + c2f * gi * gi;
-            m[i] = mi; v[i] = vi;
-            if (ams) { vi = MathF.Max(vmax[i], vi); vmax[i] = vi; }
-            p[i] -= stepSize * (mi / (MathF.Sqrt(vi) / bias2Sqrt + eps));
+            int n = TV.Count;
+            var pv = TV.Load(P.Slice(i, n));
+            var gv = TV.Load(G.Slice(i, n)) * TV.Create(Sign);
+            if (L2 != 0) gv = TV.Fma(pv, TV.Create(L2), gv);
+            var mv = TV.Fma(TV.Load(M.Slice(i, n)), TV.Create(B1), gv * TV.Create(C1));
+            var vv = TV.Fma(TV.Load(V.Slice(i, n)), TV.Create(B2), gv * gv * TV.Create(C2));
+            TV.Store(mv, M.Slice(i, n)); TV.Store(vv, V.Slice(i, n));
+            if (Ams) { vv = TV.Max(TV.Load(VMax.Slice(i, n)), vv); TV.Store(vv, VMax.Slice(i, n)); }
+            var denom = TV.Sqrt(vv) / TV.Create(Bias2Sqrt) + TV.Create(Eps);
+            TV.Store(TV.Fma(TV.Create(NegStep), mv / denom, pv), P.Slice(i, n));
         }
     }
 

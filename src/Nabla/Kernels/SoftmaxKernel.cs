@@ -9,11 +9,9 @@ namespace Nabla.Kernels;
 /// </summary>
 public static class SoftmaxKernel
 {
-    const int ParallelThreshold = 1 << 16;   // elements; below this, threads cost more than they save
-
     static void ForRows(int outer, int len, int inner, Action<int> row)
     {
-        if ((long)outer * len * inner >= ParallelThreshold && outer > 1) GemmWorkers.For(outer, row);
+        if ((long)outer * len * inner >= ParallelThresholds.RowElements && outer > 1) WorkerPool.For(outer, row);
         else for (int p = 0; p < outer; p++) row(p);
     }
 

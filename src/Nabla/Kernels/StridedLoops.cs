@@ -67,64 +67,97 @@ public static class StridedLoops
         }
     }
 
+    /// <summary>One run of n outputs: the operation is chosen once, then the run is one call of its operator struct.</summary>
     static void Run(BinaryOp op, ReadOnlySpan<float> a, int oa, int sa, ReadOnlySpan<float> b, int ob, int sb, Span<float> o)
     {
-        int n = o.Length;
-        if (sa != 0 && sb != 0)
+        switch (op)
         {
-            var x = a.Slice(oa, n); var y = b.Slice(ob, n);
-            switch (op)
-            {
-                case BinaryOp.Add: TensorPrimitives.Add(x, y, o); break;
-                case BinaryOp.Sub: TensorPrimitives.Subtract(x, y, o); break;
-                case BinaryOp.Mul: TensorPrimitives.Multiply(x, y, o); break;
-                case BinaryOp.Div: TensorPrimitives.Divide(x, y, o); break;
-                case BinaryOp.Pow: TensorPrimitives.Pow(x, y, o); break;
-                case BinaryOp.Max: TensorPrimitives.Max(x, y, o); break;
-                case BinaryOp.Min: TensorPrimitives.Min(x, y, o); break;
-            }
+            case BinaryOp.Add: Run<AddOperator>(a, oa, sa, b, ob, sb, o); break;
+            case BinaryOp.Sub: Run<SubtractOperator>(a, oa, sa, b, ob, sb, o); break;
+            case BinaryOp.Mul: Run<MultiplyOperator>(a, oa, sa, b, ob, sb, o); break;
+            case BinaryOp.Div: Run<DivideOperator>(a, oa, sa, b, ob, sb, o); break;
+            case BinaryOp.Pow: Run<PowOperator>(a, oa, sa, b, ob, sb, o); break;
+            case BinaryOp.Max: Run<MaxOperator>(a, oa, sa, b, ob, sb, o); break;
+            default: Run<MinOperator>(a, oa, sa, b, ob, sb, o); break;
         }
-        else if (sa != 0)
-        {
-            var x = a.Slice(oa, n); float y = b[ob];
-            switch (op)
-            {
-                case BinaryOp.Add: TensorPrimitives.Add(x, y, o); break;
-                case BinaryOp.Sub: TensorPrimitives.Subtract(x, y, o); break;
-                case BinaryOp.Mul: TensorPrimitives.Multiply(x, y, o); break;
-                case BinaryOp.Div: TensorPrimitives.Divide(x, y, o); break;
-                case BinaryOp.Pow: TensorPrimitives.Pow(x, y, o); break;
-                case BinaryOp.Max: TensorPrimitives.Max(x, y, o); break;
-                case BinaryOp.Min: TensorPrimitives.Min(x, y, o); break;
-            }
-        }
-        else if (sb != 0)
-        {
-            float x = a[oa]; var y = b.Slice(ob, n);
-            switch (op)
-            {
-                case BinaryOp.Add: TensorPrimitives.Add(y, x, o); break;
-                case BinaryOp.Sub: TensorPrimitives.Subtract(x, y, o); break;
-                case BinaryOp.Mul: TensorPrimitives.Multiply(y, x, o); break;
-                case BinaryOp.Div: TensorPrimitives.Divide(x, y, o); break;
-                case BinaryOp.Pow: TensorPrimitives.Pow(x, y, o); break;
-                case BinaryOp.Max: TensorPrimitives.Max(y, x, o); break;
-                case BinaryOp.Min: TensorPrimitives.Min(y, x, o); break;
-            }
-        }
-        else o.Fill(Scalar(op, a[oa], b[ob]));
     }
 
-    static float Scalar(BinaryOp op, float x, float y) => op switch
+    /// <summary>The loop shape, written once: vector∘vector, vector∘scalar, scalar∘vector or scalar∘scalar (a fill).</summary>
+    static void Run<TOp>(ReadOnlySpan<float> a, int oa, int sa, ReadOnlySpan<float> b, int ob, int sb, Span<float> o)
+        where TOp : struct, IBinaryOperator
     {
-        BinaryOp.Add => x + y,
-        BinaryOp.Sub => x - y,
-        BinaryOp.Mul => x * y,
-        BinaryOp.Div => x / y,
-        BinaryOp.Pow => MathF.Pow(x, y),
-        BinaryOp.Max => MathF.Max(x, y),   // NaN-propagating, as torch.maximum
-        _ => MathF.Min(x, y),
-    };
+        int n = o.Length;
+        if (sa != 0 && sb != 0) TOp.Invoke(a.Slice(oa, n), b.Slice(ob, n), o);
+        else if (sa != 0) TOp.Invoke(a.Slice(oa, n), b[ob], o);
+        else if (sb != 0) TOp.Invoke(a[oa], b.Slice(ob, n), o);
+        else o.Fill(TOp.Invoke(a[oa], b[ob]));
+    }
+
+    /// <summary>A binary operation in its four forms (the operator-struct pattern of TensorPrimitives).</summary>
+    interface IBinaryOperator
+    {
+        static abstract void Invoke(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> o);
+        static abstract void Invoke(ReadOnlySpan<float> x, float y, Span<float> o);
+        static abstract void Invoke(float x, ReadOnlySpan<float> y, Span<float> o);
+        static abstract float Invoke(float x, float y);
+    }
+
+    readonly struct AddOperator : IBinaryOperator
+    {
+        public static void Invoke(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> o) => TensorPrimitives.Add(x, y, o);
+        public static void Invoke(ReadOnlySpan<float> x, float y, Span<float> o) => TensorPrimitives.Add(x, y, o);
+        public static void Invoke(float x, ReadOnlySpan<float> y, Span<float> o) => TensorPrimitives.Add(y, x, o);
+        public static float Invoke(float x, float y) => x + y;
+    }
+
+    readonly struct SubtractOperator : IBinaryOperator
+    {
+        public static void Invoke(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> o) => TensorPrimitives.Subtract(x, y, o);
+        public static void Invoke(ReadOnlySpan<float> x, float y, Span<float> o) => TensorPrimitives.Subtract(x, y, o);
+        public static void Invoke(float x, ReadOnlySpan<float> y, Span<float> o) => TensorPrimitives.Subtract(x, y, o);
+        public static float Invoke(float x, float y) => x - y;
+    }
+
+    readonly struct MultiplyOperator : IBinaryOperator
+    {
+        public static void Invoke(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> o) => TensorPrimitives.Multiply(x, y, o);
+        public static void Invoke(ReadOnlySpan<float> x, float y, Span<float> o) => TensorPrimitives.Multiply(x, y, o);
+        public static void Invoke(float x, ReadOnlySpan<float> y, Span<float> o) => TensorPrimitives.Multiply(y, x, o);
+        public static float Invoke(float x, float y) => x * y;
+    }
+
+    readonly struct DivideOperator : IBinaryOperator
+    {
+        public static void Invoke(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> o) => TensorPrimitives.Divide(x, y, o);
+        public static void Invoke(ReadOnlySpan<float> x, float y, Span<float> o) => TensorPrimitives.Divide(x, y, o);
+        public static void Invoke(float x, ReadOnlySpan<float> y, Span<float> o) => TensorPrimitives.Divide(x, y, o);
+        public static float Invoke(float x, float y) => x / y;
+    }
+
+    readonly struct PowOperator : IBinaryOperator
+    {
+        public static void Invoke(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> o) => TensorPrimitives.Pow(x, y, o);
+        public static void Invoke(ReadOnlySpan<float> x, float y, Span<float> o) => TensorPrimitives.Pow(x, y, o);
+        public static void Invoke(float x, ReadOnlySpan<float> y, Span<float> o) => TensorPrimitives.Pow(x, y, o);
+        public static float Invoke(float x, float y) => MathF.Pow(x, y);
+    }
+
+    /// <summary>NaN-propagating, as torch.maximum.</summary>
+    readonly struct MaxOperator : IBinaryOperator
+    {
+        public static void Invoke(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> o) => TensorPrimitives.Max(x, y, o);
+        public static void Invoke(ReadOnlySpan<float> x, float y, Span<float> o) => TensorPrimitives.Max(x, y, o);
+        public static void Invoke(float x, ReadOnlySpan<float> y, Span<float> o) => TensorPrimitives.Max(y, x, o);
+        public static float Invoke(float x, float y) => MathF.Max(x, y);
+    }
+
+    readonly struct MinOperator : IBinaryOperator
+    {
+        public static void Invoke(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> o) => TensorPrimitives.Min(x, y, o);
+        public static void Invoke(ReadOnlySpan<float> x, float y, Span<float> o) => TensorPrimitives.Min(x, y, o);
+        public static void Invoke(float x, ReadOnlySpan<float> y, Span<float> o) => TensorPrimitives.Min(y, x, o);
+        public static float Invoke(float x, float y) => MathF.Min(x, y);
+    }
 
     /// <summary>o += sum of g over the dimensions where o's strides are 0 (o seen through g's shape).</summary>
     public static void SumInto(ReadOnlySpan<float> g, int[] gShape, Span<float> o, int[] oStrides)

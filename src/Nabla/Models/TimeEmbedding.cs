@@ -31,9 +31,7 @@ public sealed class TimeEmbedding : Module
         if (t.Rank != 1) throw new ArgumentException($"TimeEmbedding.Sinusoidal: t must be 1-D [B], got {ShapeMath.Format(t.Shape)}");
         if (dim <= 0 || dim % 2 != 0) throw new ArgumentException($"TimeEmbedding.Sinusoidal: dim must be positive and even, got {dim}");
         int half = dim / 2, b = t.Size;
-        var freqs = new float[half];
-        float c = (float)-Math.Log(10000.0);
-        for (int i = 0; i < half; i++) freqs[i] = (float)Math.Exp(c * i / (float)half);
+        var freqs = Frequencies(dim);
         var o = new float[b * dim];
         for (int n = 0; n < b; n++)
             for (int i = 0; i < half; i++)
@@ -43,6 +41,16 @@ public sealed class TimeEmbedding : Module
                 o[n * dim + half + i] = (float)Math.Cos(a);
             }
         return new Tensor(o, b, dim);
+    }
+
+    /// <summary>f_i = exp(−ln(10000)·i/(d/2)), i = 0…d/2 − 1, in PyTorch's float32 arithmetic (the ONNX export uses the same values).</summary>
+    internal static float[] Frequencies(int dim)
+    {
+        int half = dim / 2;
+        var freqs = new float[half];
+        float c = (float)-Math.Log(10000.0);
+        for (int i = 0; i < half; i++) freqs[i] = (float)Math.Exp(c * i / (float)half);
+        return freqs;
     }
 
     /// <summary>The embedding [B, D] of timesteps t [B].</summary>

@@ -104,7 +104,7 @@ public static class KMeans
         const int Chunk = 8192;
         int chunks = (n + Chunk - 1) / Chunk;
         var part = new double[chunks];
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = n * k * d > 200_000 ? -1 : 1 }, ch =>
+        Nabla.Kernels.WorkerPool.For(chunks, (double)n * k * d, Nabla.Kernels.ParallelThresholds.DoubleWork, ch =>
         {
             int end = Math.Min(n, (ch + 1) * Chunk);
             double s = 0;

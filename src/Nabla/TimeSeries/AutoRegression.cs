@@ -1,6 +1,5 @@
 using System.Numerics.Tensors;
 using Nabla.Kernels;
-using Nabla.Probabilistic;
 using System.Runtime.Intrinsics;
 
 namespace Nabla.TimeSeries;
@@ -119,7 +118,7 @@ public sealed class AutoRegression
         int n = y.Length, rows = n - start;
         int chunks = (rows + Chunk - 1) / Chunk;
         var part = new double[chunks];
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = (long)rows * (q + 1) > 2_000_000 ? -1 : 1 }, ch =>
+        WorkerPool.For(chunks, (double)rows * (q + 1), ParallelThresholds.DoubleWork, ch =>
         {
             int t0 = start + ch * Chunk, t1 = Math.Min(n, t0 + Chunk);
             ref double ry = ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(y);

@@ -5,7 +5,7 @@ namespace Nabla.Tests;
 public class GemmTests
 {
     /// <summary>Stored matrices with padded strides, a naive double reference, and a relative-error check.</summary>
-    static void CheckCase(bool transA, bool transB, int m, int n, int k, float beta, int pad = 0, int seed = 1)
+    internal static void CheckCase(bool transA, bool transB, int m, int n, int k, float beta, int pad = 0, int seed = 1)
     {
         var rng = new Random(seed * 7919 + m * 31 + n * 17 + k);
         int aRows = transA ? k : m, aCols = transA ? m : k, bRows = transB ? n : k, bCols = transB ? k : n;
@@ -69,7 +69,7 @@ public class GemmTests
     [Theory, MemberData(nameof(Transposes))]
     public void PackedPathEdgesAndStrides(bool transA, bool transB)
     {
-        // above the small-problem threshold; sizes that are not multiples of the 6×16 (AVX2) or 12×32 (AVX-512) tile,
+        // above the small-problem threshold; sizes that are not multiples of the 6×16 (AVX2, portable) or 8×32 (AVX-512) tile,
         // strided storage, k not a multiple of the 8-column transposes
         int[][] shapes =
         {

@@ -1,8 +1,10 @@
 using Nabla.Kernels;
+using Nabla.Tests.Support;
 using Xunit;
 
 namespace Nabla.Tests;
 
+[Collection(KernelSelection.Name)]
 public class Im2ColTests
 {
     static ConvGeometry Geo(int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw) =>
@@ -54,11 +56,33 @@ public class Im2ColTests
         Assert.Equal(lhs, rhs, 4);
     }
 
-    [Theory, MemberData(nameof(Geometries))]
-    public void ImplicitConvMatchesIm2ColTimesWeights(int[] a)
+    /// <summary>The stride-1 geometries: those the implicit GEMM computes.</summary>
+    public static TheoryData<int[]> StrideOne()
+    {
+        var d = new TheoryData<int[]>();
+        foreach (object[] row in (IEnumerable<object[]>)Geometries)
+            if (row[0] is int[] a && a[5] == 1 && a[6] == 1) d.Add(a);
+        return d;
+    }
+
+    [KernelTheory(GemmKernel.Avx512), MemberData(nameof(StrideOne))]
+    public void ImplicitConvAvx512MatchesIm2ColTimesWeights(int[] a) => KernelSelection.With(GemmKernel.Avx512, () => ImplicitConvMatches(a));
+
+    [KernelTheory(GemmKernel.Avx2), MemberData(nameof(StrideOne))]
+    public void ImplicitConvAvx2MatchesIm2ColTimesWeights(int[] a) => KernelSelection.With(GemmKernel.Avx2, () => ImplicitConvMatches(a));
+
+    [KernelFact(GemmKernel.Portable)]
+    public void PortableKernelHasNoImplicitConv() => KernelSelection.With(GemmKernel.Portable, () =>
+    {
+        var g = Geo(2, 5, 7, 3, 3, 1, 1, 1, 1, 1, 1);
+        Assert.False(ImplicitConv.Supports(g));
+        Assert.Throws<PlatformNotSupportedException>(() => ImplicitConv.PackWeights(g, new float[g.Rows], 1));
+    });
+
+    static void ImplicitConvMatches(int[] a)
     {
         var g = Geo(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10]);
-        if (!ImplicitConv.Supports(g)) return;  // stride > 1, or no AVX-512 here
+        Assert.True(ImplicitConv.Supports(g));
         var gen = new Generator(6);
         foreach (int cout in g.C >= 40 ? new[] { 150 } : new[] { 1, 13, 32 })
         {

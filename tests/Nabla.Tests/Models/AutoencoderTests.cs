@@ -54,7 +54,10 @@ public class AutoencoderTests
         var ae = new Autoencoder(true, latent: 2, gen: new Generator(3));
         var x = Tensor.Rand(new Generator(4), 1, 1, 28, 28);
         // the biases of the first convolution, the latent head and the last transposed convolution: gradients flow
-        // through every layer of the network (the weights would need thousands of finite differences)
+        // through every layer of the network (the weights would need thousands of finite differences). Looser than
+        // the per-op checks (2e-3): a bias step moves thousands of ReLU inputs, some of which cross 0 within the step,
+        // and the float32 scalar loss (≈ 550) rounds at ≈ 6e-5. The mismatch shrinks as h does (0.028, 0.014, 0.010
+        // at h = 3e-3, 1e-3, 3e-4 on the logits), as crossed kinks do, not as a wrong rule would.
         var p = ae.NamedParameters().ToDictionary(kv => kv.Key, kv => kv.Value);
         var r = GradCheck.Check(_ => ae.Loss(x), new[] { p["encoder.0.bias"], p["encoder.5.bias"], p["decoder.5.bias"] }, 1e-2f, 3e-2);
         Assert.True(r.Ok, r.ToString());

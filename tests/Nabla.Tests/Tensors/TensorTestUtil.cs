@@ -34,7 +34,7 @@ internal static class TT
         return t;
     }
 
-    public static void Grad(Func<Tensor[], Tensor> f, params Tensor[] inputs) => Grad(f, 1e-2f, 2e-2, inputs);
+    public static void Grad(Func<Tensor[], Tensor> f, params Tensor[] inputs) => Grad(f, 1e-2f, GradCheck.DefaultTolerance, inputs);
 
     public static void Grad(Func<Tensor[], Tensor> f, float h, double tol, params Tensor[] inputs)
     {

@@ -9,22 +9,13 @@ namespace Nabla.NN;
 /// </summary>
 internal static class ImageBatch
 {
-    /// <summary>Below this many floating-point operations in total the batch runs serially.</summary>
-    const double ParallelThreshold = 2e6;
-
     /// <summary>Calls <paramref name="body"/>(start, end, worker) over a partition of [0, n) into <paramref name="workers"/> ranges.</summary>
     public static void For(int n, int workers, Action<int, int, int> body)
     {
         if (workers <= 1) { body(0, n, 0); return; }
         // on the GEMM workers: the same threads as threaded products, so the two never compete for the cores
-        Kernels.GemmWorkers.For(workers, w => body((int)((long)w * n / workers), (int)((long)(w + 1) * n / workers), w));
+        Kernels.WorkerPool.For(workers, w => body((int)((long)w * n / workers), (int)((long)(w + 1) * n / workers), w));
     }
-
-    /// <summary>
-    /// From this m·n·k on, one GEMM is shared between cores by <see cref="Kernels.Gemm.Sgemm"/> itself
-    /// (its own threading threshold, 96³).
-    /// </summary>
-    public const long GemmThreadedWork = 96L * 96 * 96;
 
     /// <summary>
     /// How many workers a batch of n images costing <paramref name="flops"/> in total deserves. When each image's
@@ -33,9 +24,9 @@ internal static class ImageBatch
     /// </summary>
     public static int Workers(int n, double flops, long gemmWork = 0)
     {
-        if (gemmWork >= GemmThreadedWork) return 1;
-        int workers = Math.Min(n, Environment.ProcessorCount);
-        return workers <= 1 || flops < ParallelThreshold ? 1 : workers;
+        if (gemmWork >= Kernels.ParallelThresholds.GemmWork) return 1;
+        int slots = Math.Min(n, Kernels.ParallelThresholds.BatchSlots);   // not the thread count: see BatchSlots
+        return slots <= 1 || flops < Kernels.ParallelThresholds.BatchFlops ? 1 : slots;
     }
 
     public static float[] Rent(int length) => ArrayPool<float>.Shared.Rent(Math.Max(1, length));

@@ -116,14 +116,98 @@ public class TrainingProgressTests
     [Fact]
     public void FormattingOfValuesAndTimes()
     {
-        Assert.Equal("0.03123", TrainingProgress.FormatValue(0.031234));
-        Assert.Equal("12,346", TrainingProgress.FormatValue(12345.6));
-        Assert.Equal("1.23e-5", TrainingProgress.FormatValue(1.234e-5));
-        Assert.Equal("NaN", TrainingProgress.FormatValue(double.NaN));
-        Assert.Equal("01:05", TrainingProgress.FormatTime(65));
-        Assert.Equal("2:00:00", TrainingProgress.FormatTime(7200));
-        Assert.Equal("1d 01:00:00", TrainingProgress.FormatTime(90000));
-        Assert.Equal("--:--", TrainingProgress.FormatTime(double.NaN));
+        Assert.Equal("0.03123", ProgressFormat.Value(0.031234));
+        Assert.Equal("12,346", ProgressFormat.Value(12345.6));
+        Assert.Equal("1.23e-5", ProgressFormat.Value(1.234e-5));
+        Assert.Equal("NaN", ProgressFormat.Value(double.NaN));
+        Assert.Equal("01:05", ProgressFormat.Time(65));
+        Assert.Equal("2:00:00", ProgressFormat.Time(7200));
+        Assert.Equal("1d 01:00:00", ProgressFormat.Time(90000));
+        Assert.Equal("--:--", ProgressFormat.Time(double.NaN));
+    }
+
+    /// <summary>A clock that moves only when told to.</summary>
+    sealed class ManualClock : TimeProvider
+    {
+        long ticks = 1_000_000;
+        public override long TimestampFrequency => 1_000;               // milliseconds
+        public override long GetTimestamp() => ticks;
+        public void Advance(double seconds) => ticks += (long)Math.Round(seconds * 1000);
+    }
+
+    [Fact]
+    public void WhenTheTimeBudgetEndsTheRunFirstPercentageAndEtaFollowIt()
+    {
+        // --minutes 30 --steps 1000000 at 2 steps/s: a million steps would take 5.8 days, the budget ends the run in 30 min.
+        var clock = new ManualClock();
+        var w = new StringWriter();
+        using (var p = TrainingProgress.Start("ddpm train", 1_000_000, new ProgressOptions
+               { Mode = ProgressMode.Plain, Output = w, Clock = clock, TimeBudget = TimeSpan.FromMinutes(30), PlainEveryPercent = 10, PlainMaxInterval = TimeSpan.FromHours(1) }))
+        {
+            for (int s = 1; s <= 720; s++) { clock.Advance(0.5); p.Report(s, 0.1); }   // 6 minutes: 20 % of the budget
+            Assert.Equal(2, p.StepsPerSecond, 9);
+            for (int s = 721; s <= 3600; s++) { clock.Advance(0.5); p.Report(s, 0.1); } // to the end of the budget
+        }
+        var lines = Lines(w);
+        Assert.Equal("ddpm train: 1,000,000 steps", lines[0]);
+        Assert.StartsWith("ddpm train  step 360/1,000,000 (10%)", lines[1]);                // 3 of 30 minutes
+        Assert.EndsWith("elapsed 03:00  ETA 27:00 (time budget)", lines[1]);
+        Assert.StartsWith("ddpm train  step 720/1,000,000 (20%)", lines[2]);
+        Assert.EndsWith("ETA 24:00 (time budget)", lines[2]);
+        Assert.DoesNotContain(lines, l => l.Contains("ETA 5d") || l.Contains("ETA --:--"));
+        Assert.Equal(12, lines.Length);                                                    // header, 10 … 100 %, summary
+        Assert.StartsWith("ddpm train time budget reached:  step 3,600/1,000,000 (0%)", lines[^1]);
+    }
+
+    [Fact]
+    public void WhenTheStepsEndTheRunFirstTheBudgetIsIgnored()
+    {
+        var clock = new ManualClock();
+        var w = new StringWriter();
+        using (var p = TrainingProgress.Start("ddpm train", 1000, new ProgressOptions
+               { Mode = ProgressMode.Plain, Output = w, Clock = clock, TimeBudget = TimeSpan.FromMinutes(30), PlainEveryPercent = 50, PlainMaxInterval = TimeSpan.FromHours(1) }))
+            for (int s = 1; s <= 1000; s++) { clock.Advance(0.1); p.Report(s, 0.1); }    // 10 steps/s: 100 s of a 30-minute budget
+        var lines = Lines(w);
+        Assert.StartsWith("ddpm train  step 500/1,000 (50%)", lines[1]);
+        Assert.EndsWith("elapsed 00:50  ETA 00:50", lines[1]);
+        Assert.StartsWith("ddpm train done:", lines[^1]);
+    }
+
+    [Theory]
+    [InlineData(0L, 1000L, double.NaN, 0.0, 600.0, 0.0, 600.0, true)]      // no rate yet: the budget bounds the run
+    [InlineData(100L, 1000L, 10.0, 10.0, 600.0, 0.1, 90.0, false)]        // steps end after 90 s, budget after 590 s
+    [InlineData(100L, 1000000L, 2.0, 50.0, 1800.0, 50 / 1800.0, 1750.0, true)]
+    [InlineData(100L, 1000L, 10.0, 10.0, -1.0, 0.1, 90.0, false)]         // no budget
+    [InlineData(1000L, 1000L, 10.0, 700.0, 600.0, 1.0, 0.0, false)]       // done
+    [InlineData(10L, 1000L, 1.0, 900.0, 600.0, 1.0, 0.0, true)]           // budget overrun: 100 %, nothing left
+    public void EstimateTakesWhicheverEndsFirst(long step, long total, double rate, double elapsed, double budget, double fraction, double eta, bool budgetBound)
+    {
+        var e = ProgressEstimate.Of(step, total, rate, elapsed, budget < 0 ? null : TimeSpan.FromSeconds(budget));
+        Assert.Equal(fraction, e.Fraction, 12);
+        Assert.Equal(eta, e.EtaSeconds, 9);
+        Assert.Equal(budgetBound, e.BudgetBound);
+    }
+
+    [Fact]
+    public void LiveBarFollowsTheBudget()
+    {
+        var clock = new ManualClock();
+        var w = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.Yes, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.Yes, Out = new AnsiConsoleOutput(w),
+        });
+        console.Profile.Width = 160;
+        using (var p = TrainingProgress.Start("ddpm train", 1_000_000, new ProgressOptions
+               { Mode = ProgressMode.Live, Console = console, Clock = clock, TimeBudget = TimeSpan.FromMinutes(30) }))
+        {
+            for (int s = 1; s <= 1800; s++) { clock.Advance(0.5); p.Report(s, 0.1); }    // half the budget
+            Thread.Sleep(300);                                                          // let the bar redraw
+        }
+        string text = w.ToString();
+        Assert.Contains("50%", text);
+        Assert.Contains("15:00 < 15:00", text);
+        Assert.DoesNotContain("5d ", text);
     }
 
     [Fact]
@@ -135,5 +219,6 @@ public class TrainingProgressTests
         Assert.Throws<ArgumentOutOfRangeException>(() => TrainingProgress.Start("x", 10, new ProgressOptions { LossSmoothing = 1 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => TrainingProgress.Start("x", 10, new ProgressOptions { PlainEveryPercent = 0 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => TrainingProgress.Start("x", 10, new ProgressOptions { ItemsPerStep = -1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => TrainingProgress.Start("x", 10, new ProgressOptions { TimeBudget = TimeSpan.FromSeconds(-1) }));
     }
 }

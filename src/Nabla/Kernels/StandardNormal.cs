@@ -1,4 +1,4 @@
-namespace Nabla.Probabilistic;
+namespace Nabla.Kernels;
 
 /// <summary>The standard normal distribution N(0, 1): density, CDF Φ and quantile Φ⁻¹ in double precision.</summary>
 public static class StandardNormal

@@ -3,18 +3,18 @@ using Xunit;
 
 namespace Nabla.Tests;
 
-public class GemmWorkersTests
+public class WorkerPoolTests
 {
     [Fact]
     public void ForRunsEveryIndexOnceAlsoWhenNested()
     {
         var hits = new int[1000];
         var inner = new int[64];
-        GemmWorkers.For(hits.Length, i =>
+        WorkerPool.For(hits.Length, i =>
         {
             Interlocked.Increment(ref hits[i]);
             // nested: the workers are busy, so this runs serially on the calling thread
-            if (i % 100 == 0) GemmWorkers.For(inner.Length, j => Interlocked.Increment(ref inner[j]));
+            if (i % 100 == 0) WorkerPool.For(inner.Length, j => Interlocked.Increment(ref inner[j]));
         });
         Assert.All(hits, h => Assert.Equal(1, h));
         Assert.All(inner, h => Assert.Equal(10, h));
@@ -23,11 +23,11 @@ public class GemmWorkersTests
     [Fact]
     public void ForPropagatesAFailingBodyAndStaysUsable()
     {
-        var e = Assert.ThrowsAny<Exception>(() => GemmWorkers.For(50, i => { if (i == 37) throw new InvalidOperationException("body 37"); }));
+        var e = Assert.ThrowsAny<Exception>(() => WorkerPool.For(50, i => { if (i == 37) throw new InvalidOperationException("body 37"); }));
         IEnumerable<Exception> all = e is AggregateException ae ? ae.Flatten().InnerExceptions : new[] { e };
         Assert.Contains(all, x => x.Message == "body 37");
         int n = 0;
-        GemmWorkers.For(10, _ => Interlocked.Increment(ref n));
+        WorkerPool.For(10, _ => Interlocked.Increment(ref n));
         Assert.Equal(10, n);
         // a threaded product afterwards still works
         var a = new float[300 * 300]; var b = new float[300 * 300]; var c = new float[300 * 300];

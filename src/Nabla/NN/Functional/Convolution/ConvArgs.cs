@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using Nabla.Kernels;
 
 namespace Nabla.NN;
@@ -57,29 +56,5 @@ internal static class ConvArgs
     {
         if (bias != null && (bias.Rank != 1 || bias.Size != cout))
             throw new ArgumentException($"{op}: bias {ShapeMath.Format(bias.shape)} must be [{cout}]");
-    }
-
-    /// <summary>
-    /// Hands a convolution's gradients to its inputs: ∂x; ∂W, after adding the partial sums of workers 1.. (in
-    /// <paramref name="gwLocal"/>) into worker 0's <paramref name="gw"/>; and ∂b[c] = Σ_{n, l} g[n, c, l].
-    /// </summary>
-    public static void AccumulateGrads(Tensor x, float[]? gx, Tensor weight, float[]? gw, float[]?[] gwLocal, Tensor? bias, float[] gy, int n, int cout, int l)
-    {
-        if (gx != null) x.AccumulateGrad(gx);
-        if (gw != null)
-        {
-            for (int w = 1; w < gwLocal.Length; w++) if (gwLocal[w] != null) TensorPrimitives.Add(gw, gwLocal[w]!, gw);
-            weight.AccumulateGrad(gw);
-        }
-        if (bias != null && bias.TracksGrad) bias.AccumulateGrad(SumPerChannel(gy, n, cout, l));
-    }
-
-    /// <summary>∂b[c] = Σ_{n, l} g[n, c, l] for g [N, C, L].</summary>
-    public static float[] SumPerChannel(float[] g, int n, int c, int l)
-    {
-        var gb = TensorScope.Zeroed(c);
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < c; j++) gb[j] += TensorPrimitives.Sum(g.AsSpan((i * c + j) * l, l));
-        return gb;
     }
 }

@@ -4,35 +4,32 @@ using Nabla.Kernels;
 namespace Nabla.NN;
 
 /// <summary>
-/// Ungrouped convolutions computed a chunk of images at a time: the im2col matrices of B images sit side by side in
+/// The im2col strategy for ungrouped convolutions, computed a chunk of images at a time: the im2col matrices of B images sit side by side in
 /// one col [K, B·L] (image b in columns [b·L, (b+1)·L)), so each chunk costs one GEMM with n = B·L instead of B thin
 /// ones (the weight matrix is packed once per chunk, the micro-kernel runs on long rows). In the forward pass each core
 /// claims chunks dynamically; in the backward pass worker slot w takes chunks w, w + workers, … into its own ∂W partial
 /// sum, so the gradients are the same bit for bit from run to run. Chunks run with single-threaded GEMMs, each core
 /// reusing its scratch buffers.
 /// </summary>
-internal static class ConvBatched
+internal class Im2ColConv
 {
+    public static readonly Im2ColConv Instance = new();
+
     /// <summary>About this many floats in one chunk's largest matrix (col or the gathered activations), 1 MB by default (larger chunks measured slower).</summary>
-    static readonly long ChunkFloats =
-        long.TryParse(Environment.GetEnvironmentVariable("NABLA_CONV_CHUNK"), out long v) && v > 0 ? v : 1 << 18;
+    static readonly long ChunkFloats = NablaSettings.Current.ConvChunkFloats;
 
-    static int Workers(int n, double flops)
-    {
-        int workers = Math.Min(n, Environment.ProcessorCount);
-        return workers <= 1 || flops < 2e6 ? 1 : workers;
-    }
+    protected static int Workers(int n, double flops) => ImageBatch.Workers(n, flops);
 
-    /// <summary>Images per chunk: at most <see cref="ChunkFloats"/> per matrix, and at least four chunks per worker so
+    /// <summary>Images per chunk: at most <see cref="ChunkFloats"/> per matrix, and at least two chunks per slot so
     /// that a core slowed by other processes takes fewer of them (chunks are handed out dynamically).</summary>
-    static int Chunk(int images, int workers, long floatsPerImage)
+    protected static int Chunk(int images, int workers, long floatsPerImage)
     {
         int byMemory = (int)Math.Clamp(ChunkFloats / Math.Max(1, floatsPerImage), 1, Math.Max(1, images));
-        return workers > 1 ? Math.Clamp(images / (4 * workers), 1, byMemory) : byMemory;
+        return workers > 1 ? Math.Clamp(images / (2 * workers), 1, byMemory) : byMemory;
     }
 
     /// <summary>The first image of the next unclaimed chunk (≥ the batch size when none is left).</summary>
-    static int NextChunk(int[] next, int chunk) => (Interlocked.Increment(ref next[0]) - 1) * chunk;
+    protected static int NextChunk(int[] next, int chunk) => (Interlocked.Increment(ref next[0]) - 1) * chunk;
 
     /// <summary>dst[b, r, :L] = src[r, b·L : (b+1)·L] (+ bias[r]) for b &lt; B: a [R, B·L] matrix scattered into B images [R, L].</summary>
     static void Scatter(ReadOnlySpan<float> src, Span<float> dst, int R, int B, int L, float[]? bias)
@@ -56,23 +53,12 @@ internal static class ConvBatched
                 src.Slice((b * R + r) * L, L).CopyTo(dst.Slice(r * ld + b * L, L));
     }
 
-    /// <summary>Conv2d with groups = 1: per chunk y = W·col, ∂W += ∂y·colᵀ, ∂x = col2im(Wᵀ·∂y).</summary>
-    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, in ConvGeometry geo)
+    /// <summary>y [N, Cout, L] = W·col (+ b) chunk by chunk, chunks claimed dynamically by the workers.</summary>
+    protected virtual void Forward(ConvGeometry g, float[] xd, float[] wd, int Cout, float[]? bd, float[] y, int N, int workers, int chunk, bool direct)
     {
-        var g = geo;
-        int N = x.shape[0], Cin = x.shape[1], Cout = weight.shape[0];
-        int K = g.Rows, L = g.Cols, HW = g.H * g.W;
-        var y = TensorScope.Uninit(N * Cout * L);  // every image block is written (GEMM with β = 0, bias fill + β = 1, or Scatter)
-        var xd = x.data; var wd = weight.data; var bd = bias?.data;
-        int workers = Workers(N, 2.0 * N * Cout * K * L);
-        // a 1×1 kernel with stride 1 and no padding multiplies the image itself (col = x), one image per chunk
-        bool direct = g.IsPointwise;
-        int chunk = direct ? 1 : Chunk(N, workers, (long)Math.Max(K, Cout) * L);
-
+        int K = g.Rows, L = g.Cols, HW = g.H * g.W, Cin = g.C;
         var next = new int[1];
-        // stride 1: one image at a time through the padded image, no column matrix (see ImplicitConv)
-        if (!direct && ImplicitConv.Supports(g)) ImplicitBatch(g, xd, wd, Cout, bd, y, N, workers);
-        else ImageBatch.For(workers, workers, (_, _, _) =>
+        ImageBatch.For(workers, workers, (_, _, _) =>
         {
             int B = chunk;
             float[] col = ImageBatch.Rent(K * B * L), tmp = ImageBatch.Rent(B > 1 ? Cout * B * L : 1);
@@ -100,15 +86,34 @@ internal static class ConvBatched
             finally { ImageBatch.Return(col); ImageBatch.Return(tmp); }
         });
 
+    }
+
+    /// <summary>Computes ∂x into <paramref name="gx"/> by a method of the strategy's own; false: use the chunked col2im loop.</summary>
+    protected virtual bool GradInput(in ConvGeometry g, float[] gy, float[] wd, int cout, int cin, int n, int workers, float[] gx) => false;
+
+    /// <summary>Conv2d with groups = 1: per chunk y = W·col, ∂W += ∂y·colᵀ, ∂x = col2im(Wᵀ·∂y).</summary>
+    public Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, in ConvGeometry geo)
+    {
+        var g = geo;
+        int N = x.shape[0], Cin = x.shape[1], Cout = weight.shape[0];
+        int K = g.Rows, L = g.Cols, HW = g.H * g.W;
+        var y = TensorScope.Uninit(N * Cout * L);  // every image block is written (GEMM with β = 0, bias fill + β = 1, or Scatter)
+        var xd = x.data; var wd = weight.data; var bd = bias?.data;
+        int workers = Workers(N, 2.0 * N * Cout * K * L);
+        // a 1×1 kernel with stride 1 and no padding multiplies the image itself (col = x), one image per chunk
+        bool direct = g.IsPointwise;
+        int chunk = direct ? 1 : Chunk(N, workers, (long)Math.Max(K, Cout) * L);
+
+        Forward(g, xd, wd, Cout, bd, y, N, workers, chunk, direct);
+
         var result = new Tensor(y, N, Cout, g.OH, g.OW);
         var inputs = bias != null ? new[] { x, weight, bias } : new[] { x, weight };
         return result.Record("Conv2d", inputs, gy =>
         {
-            bool needX = x.TracksGrad, needW = weight.TracksGrad;
-            float[]? gx = needX ? TensorScope.Zeroed(x.Size) : null;
-            float[]? gw = needW ? TensorScope.Zeroed(weight.Size) : null;
-            var gwLocal = new float[]?[workers];
-            if (needX && !direct && ImplicitGradInput(g, gy, wd, Cout, Cin, N, workers, gx!)) needX = false;
+            var grads = new ConvGrads(x, weight, bias, workers);
+            if (grads.NeedX && !direct && GradInput(g, gy, wd, Cout, Cin, N, workers, grads.Gx!)) grads.NeedX = false;
+            bool needX = grads.NeedX, needW = grads.NeedW;
+            float[]? gx = grads.Gx;
             if (needX || needW)
             {
                 ImageBatch.For(workers, workers, (_, _, w) =>
@@ -118,7 +123,7 @@ internal static class ConvBatched
                     float[]? dcol = needX ? ImageBatch.Rent(K * B * L) : null;
                     float[]? gm = B > 1 ? ImageBatch.Rent(Cout * B * L) : null;
                     float[]? acc = null;
-                    if (needW) acc = w == 0 ? gw : (gwLocal[w] = TensorScope.Zeroed(weight.Size));
+                    if (needW) acc = grads.GwFor(w);
                     try
                     {
                         for (int nb = w * B; nb < N; nb += workers * B)  // fixed chunks per slot: ∂W sums in the same order every run
@@ -146,58 +151,12 @@ internal static class ConvBatched
                     finally { ImageBatch.Return(col); ImageBatch.Return(dcol); ImageBatch.Return(gm); }
                 });
             }
-            ConvArgs.AccumulateGrads(x, gx, weight, gw, gwLocal, bias, gy, N, Cout, L);
-        });
-    }
-
-    /// <summary>
-    /// ∂x of a stride-1 convolution as another stride-1 convolution, through <see cref="ImplicitConv"/>: ∂x = ∂y ⊛ W′
-    /// with W′[c, o, ki, kj] = W[o, c, KH−1−ki, KW−1−kj] and padding DH·(KH−1) − PH (DW·(KW−1) − PW), which gives back
-    /// H×W. Returns false (nothing done) when that does not apply (stride > 1, padding beyond the kernel's reach, no AVX-512).
-    /// </summary>
-    static bool ImplicitGradInput(in ConvGeometry g, float[] gy, float[] w, int cout, int cin, int n, int workers, float[] gx)
-    {
-        int ph = g.DH * (g.KH - 1) - g.PH, pw = g.DW * (g.KW - 1) - g.PW;
-        if (g.SH != 1 || g.SW != 1 || ph < 0 || pw < 0) return false;
-        var gt = new ConvGeometry(cout, g.OH, g.OW, g.KH, g.KW, 1, 1, ph, pw, g.DH, g.DW, g.H, g.W);
-        if (!ImplicitConv.Supports(gt)) return false;
-        int taps = g.KH * g.KW, kt = cout * taps;
-        var wt = ImageBatch.Rent(cin * kt);   // W′ as [cin, cout·KH·KW]
-        try
-        {
-            for (int o = 0; o < cout; o++)
-                for (int c = 0; c < cin; c++)
-                    for (int t = 0; t < taps; t++)
-                        wt[c * kt + o * taps + (taps - 1 - t)] = w[(o * cin + c) * taps + t];
-            ImplicitBatch(gt, gy, wt, cin, null, gx, n, workers);
-        }
-        finally { ImageBatch.Return(wt); }
-        return true;
-    }
-
-    /// <summary>output[i] = w ⊛ input[i] (+ bias) for the n images of a batch, one <see cref="ImplicitConv"/> per image,
-    /// images claimed dynamically by the workers (each writes its own output block).</summary>
-    static void ImplicitBatch(ConvGeometry g, float[] input, float[] w, int cout, float[]? bias, float[] output, int n, int workers)
-    {
-        var offs = ImplicitConv.Offsets(g);
-        var packedW = ImplicitConv.PackWeights(g, w, cout);  // once for all images
-        int padLen = ImplicitConv.PaddedLength(g), gridLen = cout * ImplicitConv.GridColumns(g);
-        int inPer = g.C * g.H * g.W, outPer = cout * g.OH * g.OW;
-        var next = new int[1];
-        ImageBatch.For(workers, workers, (_, _, _) =>
-        {
-            float[] pad = ImageBatch.Rent(padLen), grid = ImageBatch.Rent(gridLen);
-            try
-            {
-                for (int i; (i = NextChunk(next, 1)) < n;)
-                    ImplicitConv.Forward(g, input.AsSpan(i * inPer, inPer), packedW, cout, bias, output.AsSpan(i * outPer, outPer), pad, grid, offs);
-            }
-            finally { ImageBatch.Return(pad); ImageBatch.Return(grid); }
+            grads.Finish(gy, N, Cout, L);
         });
     }
 
     /// <summary>ConvTranspose2d with groups = 1: col [Cout·kh·kw, B·HWin] = Wᵀ·X, folded per image into y.</summary>
-    public static Tensor ConvTranspose2d(Tensor x, Tensor weight, Tensor? bias, in ConvGeometry geo)
+    public Tensor ConvTranspose2d(Tensor x, Tensor weight, Tensor? bias, in ConvGeometry geo)
     {
         var g = geo;
         int N = x.shape[0], Cin = x.shape[1], Cout = weight.shape[1];
@@ -235,10 +194,9 @@ internal static class ConvBatched
         var inputs = bias != null ? new[] { x, weight, bias } : new[] { x, weight };
         return result.Record("ConvTranspose2d", inputs, gy =>
         {
-            bool needX = x.TracksGrad, needW = weight.TracksGrad;
-            float[]? gx = needX ? TensorScope.Zeroed(x.Size) : null;
-            float[]? gw = needW ? TensorScope.Zeroed(weight.Size) : null;
-            var gwLocal = new float[]?[workers];
+            var grads = new ConvGrads(x, weight, bias, workers);
+            bool needX = grads.NeedX, needW = grads.NeedW;
+            float[]? gx = grads.Gx;
             if (needX || needW)
             {
                 ImageBatch.For(workers, workers, (_, _, w) =>
@@ -246,7 +204,7 @@ internal static class ConvBatched
                     int B = chunk;
                     float[] col = ImageBatch.Rent(K * B * HWin), xm = ImageBatch.Rent(Cin * B * HWin);
                     float[]? acc = null;
-                    if (needW) acc = w == 0 ? gw : (gwLocal[w] = TensorScope.Zeroed(weight.Size));
+                    if (needW) acc = grads.GwFor(w);
                     try
                     {
                         for (int nb = w * B; nb < N; nb += workers * B)  // fixed chunks per slot: ∂W sums in the same order every run
@@ -273,7 +231,7 @@ internal static class ConvBatched
                     finally { ImageBatch.Return(col); ImageBatch.Return(xm); }
                 });
             }
-            ConvArgs.AccumulateGrads(x, gx, weight, gw, gwLocal, bias, gy, N, Cout, OHW);
+            grads.Finish(gy, N, Cout, OHW);
         });
     }
 }

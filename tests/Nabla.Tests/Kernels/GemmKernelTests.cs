@@ -1,0 +1,62 @@
+using Nabla.Kernels;
+using Nabla.Tests.Support;
+
+namespace Nabla.Tests;
+
+/// <summary>
+/// Every GEMM micro-kernel against a double-precision reference, in the same run: the AVX-512, AVX2 and portable
+/// paths each take the small, packed (edge tiles, strides, k blocks), threaded and column-split products. A kernel this
+/// CPU does not run is reported as skipped.
+/// </summary>
+[Collection(KernelSelection.Name)]
+public class GemmKernelTests
+{
+    static void AllProducts(GemmKernel kernel) => KernelSelection.With(kernel, () =>
+    {
+        Assert.Equal(kernel, Gemm.Kernel);
+        foreach (var (ta, tb) in new[] { (false, false), (false, true), (true, false), (true, true) })
+        {
+            foreach (var s in new[] { new[] { 7, 9, 33 }, new[] { 13, 17, 11 }, new[] { 1, 1, 500 } })
+                GemmTests.CheckCase(ta, tb, s[0], s[1], s[2], -0.5f);
+            foreach (var s in new[] { new[] { 37, 45, 29 }, new[] { 7, 17, 513 }, new[] { 1, 300, 200 }, new[] { 13, 33, 257 }, new[] { 25, 95, 260 } })
+                foreach (float beta in new[] { 0f, 1f, 2.5f })
+                    GemmTests.CheckCase(ta, tb, s[0], s[1], s[2], beta, pad: 3);
+            GemmTests.CheckCase(ta, tb, 150, 129, 260, 0.75f, pad: 1);   // threaded: m·n·k above 96³
+        }
+        GemmTests.CheckCase(false, false, 4, 2000, 200, 0f);               // few rows: columns split between threads
+        GemmTests.CheckCase(true, true, 3, 1500, 300, 1f, pad: 2);
+    });
+
+    [KernelFact(GemmKernel.Avx512)] public void Avx512Kernel() => AllProducts(GemmKernel.Avx512);
+    [KernelFact(GemmKernel.Avx2)] public void Avx2Kernel() => AllProducts(GemmKernel.Avx2);
+    [KernelFact(GemmKernel.Portable)] public void PortableKernel() => AllProducts(GemmKernel.Portable);
+
+    [KernelFact(GemmKernel.Portable)]
+    public void SettingsChooseTheKernelAndReportBadValues()
+    {
+        var env = new Dictionary<string, string?> { ["NABLA_GEMM_KERNEL"] = "Portable", ["NABLA_THREADS"] = "3", ["NABLA_CONV"] = "im2col" };
+        var s = NablaSettings.FromEnvironment(n => env.GetValueOrDefault(n));
+        Assert.Equal(GemmKernel.Portable, s.GemmKernel);
+        Assert.Equal(3, s.Threads);
+        Assert.Equal(ConvAlgorithm.Im2Col, s.Conv);
+        var warnings = new StringWriter();
+        env = new() { ["NABLA_GEMM_KERNEL"] = "sse9", ["NABLA_THREADS"] = "zero", ["NABLA_CONV_CHUNK"] = "-5" };
+        s = NablaSettings.FromEnvironment(n => env.GetValueOrDefault(n), warnings);
+        Assert.Equal(NablaSettings.BestKernel, s.GemmKernel);
+        Assert.Equal(new NablaSettings().Threads, s.Threads);
+        Assert.Contains("NABLA_GEMM_KERNEL='sse9'", warnings.ToString());
+        Assert.Contains("NABLA_THREADS='zero'", warnings.ToString());
+        Assert.Contains("NABLA_CONV_CHUNK='-5'", warnings.ToString());
+        Assert.Throws<ArgumentOutOfRangeException>(() => WorkerPool.Threads = 0);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Kernel = (GemmKernel)42);
+    }
+
+    [KernelFact(GemmKernel.Avx2)]
+    public void OneThreadRunsEverythingOnTheCaller() => KernelSelection.WithThreads(1, () =>
+    {
+        int caller = Environment.CurrentManagedThreadId, others = 0;
+        WorkerPool.For(64, _ => { if (Environment.CurrentManagedThreadId != caller) Interlocked.Increment(ref others); });
+        Assert.Equal(0, others);
+        GemmTests.CheckCase(false, false, 150, 129, 260, 0f);
+    });
+}
