@@ -47,7 +47,11 @@ public class ArchitectureTests
         new[] { r.From, r.To }.Any(n => a.GetType(n) is { } t && ReferenceScanner.IsCompilerEmitted(t) && LayerRules.Of(t.Namespace ?? "") is null);
 
     /// <summary>Types the compiler puts at an assembly's top level (&lt;PrivateImplementationDetails&gt;, embedded attributes) have no layer and are ignored.</summary>
-    static bool CompilerEmitted(TypeReference r) => IsEmitted(r.From) || IsEmitted(r.To);
+    static bool CompilerEmitted(TypeReference r) => IsEmitted(r.From) || IsEmitted(r.To) || IsEntryPoint(r.From) || IsEntryPoint(r.To);
+
+    /// <summary>The CLI's top-level-statements class: compiler-made, but with the ASP.NET Core framework reference (which
+    /// Nabla.Serve brings) a source generator declares it public and partial, so it no longer looks compiler-emitted.</summary>
+    static bool IsEntryPoint(string fullName) => Cli.EntryPoint?.DeclaringType?.FullName == fullName && !fullName.Contains('.');
 
     static bool IsEmitted(string fullName)
     {
