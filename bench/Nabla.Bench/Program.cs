@@ -13,6 +13,7 @@ var workloads = new Dictionary<string, Action<string[]>>(StringComparer.OrdinalI
     ["vae"] = VaeWorkload.Run,
     ["allreduce"] = AllReduceWorkload.Run,  // under mpirun -np N
     ["ddpm-dp"] = DdpmParallelWorkload.Run,  // under mpirun -np N, or one process
+    ["serve"] = ServeWorkload.Run,
     ["convprobe"] = ConvProbe.Run,  // hidden: per-shape conv timings
 };
 if (args.Length == 0 || !workloads.TryGetValue(args[0], out var run))

@@ -13,6 +13,7 @@ public static class CliApp
         root.Subcommands.Add(DdpmCommand.Create());
         root.Subcommands.Add(GmmCommand.Create());
         root.Subcommands.Add(ArCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
         foreach (var c in new[] { MlpCommand.Create(), AeCommand.Create(), VaeCommand.Create() }) root.Subcommands.Add(c);
         return root;
     }

@@ -4,7 +4,7 @@ namespace Nabla.Tests.Architecture;
 /// The one-way layering of Nabla, by namespace (sub-namespaces, e.g. <c>Nabla.IO.Onnx</c>, belong to their parent):
 /// <code>
 /// 0 Nabla.Kernels ← 1 Nabla (tensors) ← 2 Nabla.NN ← 3 Nabla.Optim, Nabla.Data, Nabla.IO ← 4 Nabla.Models
-///   ← 5 Nabla.Diffusion, Nabla.Probabilistic, Nabla.TimeSeries ← 6 Nabla.Distributed ← 7 Nabla.Cli
+///   ← 5 Nabla.Diffusion, Nabla.Probabilistic, Nabla.TimeSeries ← 6 Nabla.Distributed, Nabla.Serve ← 7 Nabla.Cli
 /// </code>
 /// A namespace may use its own component and any lower layer; components of layer 3 may use each other; those of
 /// layer 5 may not (each is its own field built on the models). Nothing uses a higher layer.
@@ -18,7 +18,7 @@ public static class LayerRules
         ("Nabla.Optim", 3), ("Nabla.Data", 3), ("Nabla.IO", 3),
         ("Nabla.Models", 4),
         ("Nabla.Diffusion", 5), ("Nabla.Probabilistic", 5), ("Nabla.TimeSeries", 5),
-        ("Nabla.Distributed", 6),
+        ("Nabla.Distributed", 6), ("Nabla.Serve", 6),
         ("Nabla.Cli", 7),
     ];
 
