@@ -53,15 +53,32 @@ public static unsafe partial class Gemm
     }
 
     /// <summary>
-    /// C[m×n] (row stride <paramref name="ldc"/>) = A · B on the calling thread, with A given packed by
-    /// <see cref="PackRowTableA"/> and B by a row table: B[p, j] = b[off[p] + j], every row read in place (never packed).
-    /// Every b + off[p] must be readable for RoundUp(n, 32) floats (the last micro-panel's columns past n are computed
-    /// and dropped).
+    /// C[m×n] (row stride <paramref name="ldc"/>) = A · B, with A given packed by <see cref="PackRowTableA"/> and B by a
+    /// row table: B[p, j] = b[off[p] + j], every row read in place (never packed). Every b + off[p] must be readable for
+    /// RoundUp(n, 32) floats (the last micro-panel's columns past n are computed and dropped). A product of at least
+    /// <see cref="ParallelThresholds.GemmWork"/> splits its columns over the <see cref="WorkerPool"/> (one image at batch 1
+    /// uses every core); called from inside a pool job it runs on the calling thread.
     /// </summary>
     internal static void SgemmRowTable(int n, RowTablePackedA packedA, float* b, int* off, float* c, int ldc)
     {
-        int m = packedA.M, k = packedA.K;
         if (n <= 0) throw new ArgumentOutOfRangeException(nameof(n), $"SgemmRowTable: n must be positive, got {n}");
+        int NR = Tile(packedA.Kernel).NR, threads = WorkerPool.Threads;
+        long work = (long)packedA.M * n * packedA.K;
+        int parts = threads > 1 && work >= ParallelThresholds.GemmWork ? Math.Min(2 * threads, CeilDiv(n, NR)) : 1;
+        if (parts <= 1) { RowTableColumns(0, n, packedA, b, off, c, ldc); return; }
+        int panels = CeilDiv(n, NR);
+        nint pb = (nint)b, po = (nint)off, pc = (nint)c;
+        WorkerPool.For(parts, part =>
+        {
+            int j0 = (int)((long)panels * part / parts) * NR, j1 = Math.Min(n, (int)((long)panels * (part + 1) / parts) * NR);
+            if (j1 > j0) RowTableColumns(j0, j1, packedA, (float*)pb, (int*)po, (float*)pc, ldc);
+        });
+    }
+
+    /// <summary>Columns [j0, j1) of <see cref="SgemmRowTable"/>'s product on the calling thread (j0 a multiple of NR).</summary>
+    static void RowTableColumns(int j0, int j1, RowTablePackedA packedA, float* b, int* off, float* c, int ldc)
+    {
+        int m = packedA.M, k = packedA.K;
         var kernel = packedA.Kernel;
         var (MR, NR) = Tile(kernel);
         var (kcMax, mcMax) = RowTableBlocks(kernel, m, k);
@@ -75,11 +92,11 @@ public static unsafe partial class Gemm
                 for (int pc = 0; pc < k; pc += kcMax)
                 {
                     int kc = Math.Min(kcMax, k - pc), mode = pc == 0 ? Store : Accumulate;
-                    for (int jr = 0; jr < n; jr += NR)
+                    for (int jr = j0; jr < j1; jr += NR)
                         for (int ir = 0; ir < mc; ir += MR)
                         {
                             float* a = ap + (long)ir * kc, cc = c + (long)(ic + ir) * ldc + jr;
-                            int mr = Math.Min(MR, mc - ir), nr = Math.Min(NR, n - jr);
+                            int mr = Math.Min(MR, mc - ir), nr = Math.Min(NR, j1 - jr);
                             if (v512) Kernel512(kc, a, b + jr, off + pc, cc, ldc, mr, nr, mode, 0f);
                             else KernelAvx(kc, a, b + jr, off + pc, cc, ldc, mr, nr, mode, 0f);
                         }
