@@ -80,36 +80,34 @@ public sealed partial class EpochTrainer
         Model.Train();
         Optimizer.ZeroGrad();
         using var scope = TensorScope.Begin();  // the step's activations and gradients are reused by the next step
-        double lossSum = 0;
-        double[]? metricSums = metricNames is { } known ? new double[known.Length] : null;
+        ShardPass last = default;
+        float[]? local = null;   // Σ n_k·ℓ_k, then Σ n_k·metric_k, in float: what travels with the gradients
         for (int si = 0; si < shards.Count; si++)
         {
             int shard = shards[si], start = (int)((long)shard * m / k), count = (int)((long)(shard + 1) * m / k) - start;
             var gen = k == 1 ? noise : new Generator(noise.Fork(0x4550_4f43_4800UL + (ulong)shard).Seed, stepIndex << 32);
-            var pass = shardLoss!(k == 1 ? b : Slice(b, start, count), gen);
-            float v = pass.Loss.Item();
-            lossSum += (double)v * count;
-            var ms = pass.Metrics ?? [];
+            last = shardLoss!(k == 1 ? b : Slice(b, start, count), gen);
+            var ms = last.Metrics ?? [];
             metricNames ??= ms.Select(x => x.Name).ToArray();
-            metricSums ??= new double[metricNames.Length];
             if (ms.Length != metricNames.Length) throw new InvalidOperationException($"EpochTrainer: a shard returned {ms.Length} metrics, earlier ones {metricNames.Length}");
-            for (int i = 0; i < ms.Length; i++) metricSums[i] += ms[i].Value * count;
-            (k * count == m ? pass.Loss : pass.Loss * ((float)k * count / m)).Backward();
+            local ??= new float[ms.Length + 2];
+            local[0] += (float)(last.Loss.Item() * (double)count);
+            for (int i = 0; i < ms.Length; i++) local[1 + i] += (float)(ms[i].Value * count);
+            (k * count == m ? last.Loss : last.Loss * ((float)k * count / m)).Backward();
             if (shards.Count > 1) shardSums.Add(parameterList, si, shards.Count);
         }
         if (k > 1) noise.Offset = stepIndex + 1;
         int nm = metricNames!.Length;
         Span<float> sums = stackalloc float[nm + 2];
-        sums[0] = (float)lossSum;
-        for (int i = 0; i < nm; i++) sums[1 + i] = (float)metricSums![i];
+        local.AsSpan().CopyTo(sums);
         sums[nm + 1] = stopVote ? 1 : 0;
         parallel.AverageGradients(parameterList, sums);
-        double loss = sums[0] / (double)m;
         Optimizer.Step();
         parallel.AfterStep(parameterList, ++stepsTaken);
+        if (k == 1) return (new StepResult(last.Loss.Item(), last.Metrics), sums[nm + 1] > 0);   // one shard: its own numbers, unrounded
         var metrics = new (string Name, double Value)[nm];
         for (int i = 0; i < nm; i++) metrics[i] = (metricNames[i], sums[1 + i] / (double)m);
-        return (new StepResult(loss, metrics), sums[nm + 1] > 0);
+        return (new StepResult(sums[0] / (double)m, metrics), sums[nm + 1] > 0);
     }
 
     /// <summary>Rows <paramref name="start"/> … start + count − 1 of a batch.</summary>
