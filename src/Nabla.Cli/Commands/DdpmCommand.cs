@@ -52,7 +52,7 @@ public static class DdpmCommand
         var data = CommonOptions.DataFolder();
         var samplesN = new Option<int>("--samples-per-class") { Description = "Columns of samples.png (samples per class, or rows×columns/10 when unconditional)", DefaultValueFactory = _ => 8 };
         var guidance = new Option<float>("--guidance") { Description = "Guidance scale w stored as the checkpoint's default and used for samples.png (ε̂ = (1+w)·ε(x,c) − w·ε(x,∅))", DefaultValueFactory = _ => 2f };
-        var distributed = new Option<string>("--distributed") { Description = "auto (MPI when started by mpirun), none, or mpi: data-parallel over the ranks of `mpirun -np N`; --batch is per rank", DefaultValueFactory = _ => "auto" };
+        var distributed = DistributedRun.ModeOption();
         foreach (var o in new Option[] { steps, minutes, batch, lr, seed, name, outDir, resume, every, conditional, unconditional, preset, schedule, objective, minSnr, zeroSnr, data, samplesN, guidance, distributed }) cmd.Options.Add(o);
         cmd.SetAction(r => DistributedRun.Guard("ddpm train", r.GetValue(distributed)!, Path.Combine(r.GetValue(outDir) ?? Path.Combine("runs", r.GetValue(name)!), CheckpointFile), dist =>
         {

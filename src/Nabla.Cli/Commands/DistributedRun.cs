@@ -47,6 +47,13 @@ internal sealed class DistributedRun : IDisposable
         return new DistributedRun(group, command, checkpoint);
     }
 
+    /// <summary>The `--distributed` option of a training command.</summary>
+    public static System.CommandLine.Option<string> ModeOption() =>
+        new("--distributed") { Description = "auto (MPI when started by mpirun), none, or mpi: data-parallel over the ranks of `mpirun -np N`; --batch is per rank", DefaultValueFactory = _ => "auto" };
+
+    /// <summary>What Ctrl-C does, for the "output:" line.</summary>
+    public string CtrlCHint => WorldSize == 1 ? "(Ctrl-C saves and stops)" : "(Ctrl-C stops every rank; the last checkpoint is kept)";
+
     /// <summary>"batch 32 per rank × 2 ranks = 64" (or "batch 64").</summary>
     public string DescribeBatch(int perRank) => WorldSize == 1 ? $"batch {perRank}" : $"batch {perRank} per rank × {WorldSize} ranks = {perRank * WorldSize}";
 

@@ -32,19 +32,23 @@ public static class MlpCommand
         var cmd = new Command("train", "Train the classifier; prints per-epoch loss/accuracy and test accuracy, writes checkpoint.safetensors and loss.png to --out");
         var model = new Option<string>("--model") { Description = ModelHelp, DefaultValueFactory = _ => "mlp" };
         var epochs = new Option<int?>("--epochs") { Description = "Passes over the training images (default 5 for mlp, 2 for cnn)" };
-        var batch = new Option<int>("--batch") { Description = "Images per step", DefaultValueFactory = _ => 128 };
+        var batch = new Option<int>("--batch") { Description = "Images per step (per rank under mpirun)", DefaultValueFactory = _ => 128 };
         var lr = new Option<double>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => 1e-3 };
         var seed = Seed("Seed of initialization and shuffling");
         var data = DataFolder();
         var outDir = OutFolder("Output folder (default runs/mlp or runs/cnn)");
-        foreach (var o in new Option[] { model, epochs, batch, lr, seed, data, outDir }) cmd.Options.Add(o);
-        cmd.SetAction(r => TrainingRun.Guard("mlp train", () =>
+        var distributed = DistributedRun.ModeOption();
+        foreach (var o in new Option[] { model, epochs, batch, lr, seed, data, outDir, distributed }) cmd.Options.Add(o);
+        cmd.SetAction(r =>
         {
-            string arch = r.GetValue(model)!.ToLowerInvariant();
-            Classifier.TakesFlatInput(arch);   // validates the name
-            return Train(arch, r.GetValue(epochs) ?? (arch == "cnn" ? 2 : 5), r.GetValue(batch), r.GetValue(lr), r.GetValue(seed),
-                r.GetValue(data), r.GetValue(outDir) ?? Path.Combine("runs", arch));
-        }));
+            string arch = r.GetValue(model)!.ToLowerInvariant(), outPath = r.GetValue(outDir) ?? Path.Combine("runs", arch);
+            return DistributedRun.Guard("mlp train", r.GetValue(distributed)!, Path.Combine(outPath, CheckpointFile), dist =>
+            {
+                Classifier.TakesFlatInput(arch);   // validates the name
+                return Train(dist, arch, r.GetValue(epochs) ?? (arch == "cnn" ? 2 : 5), r.GetValue(batch), r.GetValue(lr), r.GetValue(seed),
+                    r.GetValue(data), outPath);
+            });
+        });
         return cmd;
     }
 
@@ -59,33 +63,34 @@ public static class MlpCommand
         return cmd;
     }
 
-    static int Train(string arch, int epochs, int batch, double lr, ulong seed, string? dataDir, string outDir)
+    static int Train(DistributedRun dist, string arch, int epochs, int batch, double lr, ulong seed, string? dataDir, string outDir)
     {
         Positive(epochs, "--epochs");
         Positive(batch, "--batch");
         PositiveFinite(lr, "--lr");
         var data = LoadData(dataDir, flatten: Classifier.TakesFlatInput(arch));
-        string ckPath = CheckpointIn(outDir);
+        string ckPath = dist.IsWriter ? CheckpointIn(outDir) : Path.Combine(outDir, CheckpointFile);
         var trainer = EpochTrainer.ForClassifier(arch, data.Train, data.Test,
-            new EpochTrainerOptions { Epochs = epochs, BatchSize = batch, LearningRate = lr, Seed = seed, CheckpointPath = ckPath });
-        Console.WriteLine($"model: {arch}, {trainer.Model.ParameterCount():N0} parameters; Adam lr {lr}, batch {batch}, {epochs} epoch(s) of {trainer.StepsPerEpoch} steps");
-        Console.WriteLine($"output: {Path.GetFullPath(outDir)}  (Ctrl-C saves and stops)");
+            new EpochTrainerOptions { Epochs = epochs, BatchSize = batch, LearningRate = lr, Seed = seed, CheckpointPath = ckPath }).UseDataParallel(dist.Parallel);
+        Console.WriteLine($"model: {arch}, {trainer.Model.ParameterCount():N0} parameters; Adam lr {lr}, {dist.DescribeBatch(batch)}, {epochs} epoch(s) of {trainer.StepsPerEpoch} steps");
+        Console.WriteLine($"output: {Path.GetFullPath(outDir)}  {dist.CtrlCHint}");
 
         EpochTrainingResult result;
         using (var run = new TrainingRun())
-        using (var progress = run.StartProgress($"{arch} train", trainer.TotalSteps, batch))
+        using (var progress = run.StartProgress($"{arch} train", trainer.TotalSteps, trainer.GlobalBatchSize))
         {
             result = trainer.Train(run.Token,
                 s => progress.Report(s.Step, s.Loss, s.EpochMeans),
                 e => progress.Log($"epoch {e.Epoch}/{epochs}: train loss {F(e.TrainLoss)}, train accuracy {F(e.TrainMetric("acc"))}, test accuracy {F(e.TestMetric("accuracy"))}"));
             if (result.Interrupted is var (ie, seen)) progress.Log($"epoch {ie}: interrupted after {seen:N0} images");
         }
+        if (!dist.IsWriter) return 0;   // rank 0 alone reports and draws
         Console.WriteLine($"test accuracy: {F(result.FinalMetric("accuracy"))} after {result.EpochsDone} epoch(s), {result.Steps:N0} steps, {result.Elapsed.TotalSeconds:F1} s");
         Console.WriteLine($"checkpoint: {ckPath}");
         if (result.Losses.Count > 0)
         {
             string png = Path.Combine(outDir, "loss.png");
-            Plots.Loss(png, result.Losses.Select(l => (float)l).ToList(), new LossPlotOptions { Title = $"{arch} training loss (cross-entropy), batch {batch}" });
+            Plots.Loss(png, result.Losses.Select(l => (float)l).ToList(), new LossPlotOptions { Title = $"{arch} training loss (cross-entropy), batch {trainer.GlobalBatchSize}" });
             Console.WriteLine($"loss curve: {png}");
         }
         return 0;

@@ -27,7 +27,7 @@ public static class VaeCommand
 
     /// <summary>Options shared by `ae train` and `vae train`.</summary>
     internal sealed record TrainOptions(Option<string> Arch, Option<int?> Latent, Option<int?> Epochs, Option<int> Batch, Option<double> Lr,
-        Option<ulong> Seed, Option<string?> Data, Option<string?> Out)
+        Option<ulong> Seed, Option<string?> Data, Option<string?> Out, Option<string> Distributed)
     {
         public static TrainOptions AddTo(Command cmd, string defaultOut, string latentDefaults)
         {
@@ -35,13 +35,21 @@ public static class VaeCommand
                 new Option<string>("--arch") { Description = "Encoder/decoder: mlp (784-400-Z) or conv (two stride-2 convolutions / transposed convolutions)", DefaultValueFactory = _ => "mlp" },
                 new Option<int?>("--latent") { Description = $"Size of z (default {latentDefaults})" },
                 new Option<int?>("--epochs") { Description = "Passes over the training images (default 10 for mlp, 5 for conv)" },
-                new Option<int>("--batch") { Description = "Images per step", DefaultValueFactory = _ => 128 },
+                new Option<int>("--batch") { Description = "Images per step (per rank under mpirun)", DefaultValueFactory = _ => 128 },
                 new Option<double>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => 1e-3 },
                 CommonOptions.Seed("Seed of initialization, shuffling and the ε of z = μ + σ·ε"),
                 DataFolder(),
-                OutFolder($"Output folder (default {defaultOut})"));
-            foreach (var opt in new Option[] { o.Arch, o.Latent, o.Epochs, o.Batch, o.Lr, o.Seed, o.Data, o.Out }) cmd.Options.Add(opt);
+                OutFolder($"Output folder (default {defaultOut})"),
+                DistributedRun.ModeOption());
+            foreach (var opt in new Option[] { o.Arch, o.Latent, o.Epochs, o.Batch, o.Lr, o.Seed, o.Data, o.Out, o.Distributed }) cmd.Options.Add(opt);
             return o;
+        }
+
+        /// <summary>Runs <paramref name="body"/>(the job, the output folder) as a data-parallel training command.</summary>
+        public int Guard(string name, ParseResult r, string defaultOut, Func<DistributedRun, string, int> body)
+        {
+            string outDir = r.GetValue(Out) ?? defaultOut;
+            return DistributedRun.Guard(name, r.GetValue(Distributed)!, Path.Combine(outDir, CheckpointFile), dist => body(dist, outDir));
         }
 
         public string ArchOf(ParseResult r)
@@ -55,11 +63,10 @@ public static class VaeCommand
     {
         var cmd = new Command("train", "Train a VAE; prints the ELBO's reconstruction and KL terms per epoch, writes checkpoint.safetensors, reconstructions.png, samples.png and elbo.png");
         var o = TrainOptions.AddTo(cmd, "runs/vae", "20 for mlp, 16 for conv");
-        cmd.SetAction(r => TrainingRun.Guard("vae train", () =>
+        cmd.SetAction(r => o.Guard("vae train", r, Path.Combine("runs", "vae"), (dist, outDir) =>
         {
             string arch = o.ArchOf(r);
-            string outDir = r.GetValue(o.Out) ?? Path.Combine("runs", "vae");
-            return Train(arch, r.GetValue(o.Latent), r.GetValue(o.Epochs) ?? (arch == "conv" ? 5 : 10), r.GetValue(o.Batch), r.GetValue(o.Lr),
+            return Train(dist, arch, r.GetValue(o.Latent), r.GetValue(o.Epochs) ?? (arch == "conv" ? 5 : 10), r.GetValue(o.Batch), r.GetValue(o.Lr),
                 r.GetValue(o.Seed), r.GetValue(o.Data), outDir);
         }));
         return cmd;
@@ -157,23 +164,23 @@ public static class VaeCommand
         ImageGrid.Save(path, Tensor.Concat(cells, 0), new GridOptions { Columns = cols, Range = PixelRange.ZeroToOne, RowLabels = rowLabels, Title = title });
     }
 
-    static int Train(string arch, int? latent, int epochs, int batch, double lr, ulong seed, string? dataDir, string outDir)
+    static int Train(DistributedRun dist, string arch, int? latent, int epochs, int batch, double lr, ulong seed, string? dataDir, string outDir)
     {
         Positive(epochs, "--epochs");
         Positive(batch, "--batch");
         PositiveFinite(lr, "--lr");
         if (latent is < 1 or > 4096) throw new ArgumentException($"--latent must be in 1..4096, got {latent}");
         var data = LoadData(dataDir, flatten: arch == "mlp");
-        string ckPath = CheckpointIn(outDir);
+        string ckPath = dist.IsWriter ? CheckpointIn(outDir) : Path.Combine(outDir, CheckpointFile);
         var trainer = EpochTrainer.ForVae(arch, latent, data.Train, data.Test,
-            new EpochTrainerOptions { Epochs = epochs, BatchSize = batch, LearningRate = lr, Seed = seed, CheckpointPath = ckPath });
+            new EpochTrainerOptions { Epochs = epochs, BatchSize = batch, LearningRate = lr, Seed = seed, CheckpointPath = ckPath }).UseDataParallel(dist.Parallel);
         var model = (VariationalAutoencoder)trainer.Model;
-        Console.WriteLine($"model: {arch} VAE, latent {model.LatentDim}, {model.ParameterCount():N0} parameters; Adam lr {lr}, batch {batch}, {epochs} epoch(s) of {trainer.StepsPerEpoch} steps");
-        Console.WriteLine($"output: {Path.GetFullPath(outDir)}  (Ctrl-C saves and stops)");
+        Console.WriteLine($"model: {arch} VAE, latent {model.LatentDim}, {model.ParameterCount():N0} parameters; Adam lr {lr}, {dist.DescribeBatch(batch)}, {epochs} epoch(s) of {trainer.StepsPerEpoch} steps");
+        Console.WriteLine($"output: {Path.GetFullPath(outDir)}  {dist.CtrlCHint}");
 
         EpochTrainingResult result;
         using (var run = new TrainingRun())
-        using (var progress = run.StartProgress($"{arch} vae train", trainer.TotalSteps, batch))
+        using (var progress = run.StartProgress($"{arch} vae train", trainer.TotalSteps, trainer.GlobalBatchSize))
         {
             result = trainer.Train(run.Token,
                 s => progress.Report(s.Step, s.Loss, s.Metrics),
@@ -181,6 +188,7 @@ public static class VaeCommand
                                   $"test recon {F(e.TestMetric("reconstruction"), 2)}, KL {F(e.TestMetric("kl"), 2)}, ELBO {F(e.TestMetric("elbo"), 2)}"));
             if (result.Interrupted is var (ie, seen)) progress.Log($"epoch {ie}: interrupted after {seen:N0} images");
         }
+        if (!dist.IsWriter) return 0;   // rank 0 alone reports and draws
         model.Eval();
         Console.WriteLine($"test (per image, one z sample): reconstruction {F(result.FinalMetric("reconstruction"), 2)}, KL {F(result.FinalMetric("kl"), 2)}, ELBO {F(result.FinalMetric("elbo"), 2)} " +
                           $"after {result.EpochsDone} epoch(s), {result.Steps:N0} steps, {result.Elapsed.TotalSeconds:F1} s");

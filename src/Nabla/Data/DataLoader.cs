@@ -43,6 +43,8 @@ public sealed class DataLoader : IEnumerable<Batch>
     public int BatchSize { get; }
     public bool Shuffle { get; }
     public bool DropLast { get; }
+    /// <summary>The generator of the shuffles (null: <see cref="Generator.Default"/>).</summary>
+    public Generator? Generator => generator;
     /// <summary>Epochs started so far (enumerations begun).</summary>
     public int Epoch { get; private set; }
 

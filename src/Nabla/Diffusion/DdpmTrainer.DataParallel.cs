@@ -13,7 +13,7 @@ public sealed partial class DdpmTrainer
 {
     IDataParallel parallel = LocalDataParallel.Single;
     Tensor[]? parameterList;
-    float[]?[]? shardSums;
+    readonly ShardGradientSum shardSums = new();
 
     /// <summary>How this trainer takes part in data-parallel training (default: one process, one shard).</summary>
     public IDataParallel Parallel => parallel;
@@ -69,7 +69,7 @@ public sealed partial class DdpmTrainer
             float v = loss.Item();
             local += v;
             if (float.IsFinite(v)) loss.Backward();
-            if (shards.Count > 1) SumShardGradients(si, shards.Count);
+            if (shards.Count > 1) shardSums.Add(parameterList, si, shards.Count);
             end = gen.Offset;
         }
         Generator.Offset = end;
@@ -83,34 +83,5 @@ public sealed partial class DdpmTrainer
         losses.Add(value);
         parallel.AfterStep(parameterList, Step);
         return (value, sums[1] > 0, sums[2] > 0);
-    }
-
-    /// <summary>
-    /// Several shards in one process: each shard's gradient is computed alone and the gradients are summed in shard
-    /// order, then scaled by 1/K — the arithmetic of an all-reduce over K ranks, so the result equals a K-process run
-    /// to rounding of the sum order (bitwise for K = 2), not just mathematically.
-    /// </summary>
-    void SumShardGradients(int si, int count)
-    {
-        var ps = parameterList!;
-        shardSums ??= new float[]?[ps.Length];
-        for (int i = 0; i < ps.Length; i++)
-        {
-            var g = ps[i].Grad;
-            if (si == 0)
-            {
-                if (g == null) shardSums[i] = null;
-                else { var a = shardSums[i] ??= new float[g.Size]; g.Data.CopyTo(a); }
-            }
-            else
-            {
-                var acc = shardSums[i];
-                if (g != null && acc != null) System.Numerics.Tensors.TensorPrimitives.Add(acc, g.Data, si == count - 1 ? g.Data : acc);
-                else if (g != null && si < count - 1) shardSums[i] = g.ToArray();
-                else if (g == null && acc != null && si == count - 1) ps[i].Grad = new Tensor((float[])acc.Clone(), ps[i].Shape);
-            }
-            if (si < count - 1) ps[i].ZeroGrad();
-            else if (ps[i].Grad is { } last) System.Numerics.Tensors.TensorPrimitives.Multiply(last.Data, 1f / count, last.Data);
-        }
     }
 }

@@ -12,11 +12,12 @@ namespace Nabla.Models;
 /// <see cref="StateDictIO.SaveSafetensors"/>). Cancellation stops the loop between steps; an interrupted epoch is
 /// neither evaluated nor checkpointed, so the checkpoint on disk is always that of a completed epoch (or of the
 /// initial weights when none completed). The factories <see cref="ForClassifier"/>, <see cref="ForAutoencoder"/> and
-/// <see cref="ForVae"/> build the model, Adam and the loader from <see cref="EpochTrainerOptions.Seed"/>.
+/// <see cref="ForVae"/> build the model, Adam and the loader from <see cref="EpochTrainerOptions.Seed"/>; their
+/// trainers can train data-parallel (<see cref="UseDataParallel"/>).
 /// </summary>
 public sealed partial class EpochTrainer
 {
-    readonly Func<Batch, StepResult> step;
+    readonly Func<Batch, StepResult>? step;
     readonly Func<IReadOnlyList<(string Name, double Value)>> evaluate;
     readonly Func<Dictionary<string, string>> metadata;
 
@@ -43,14 +44,31 @@ public sealed partial class EpochTrainer
         this.step = step;
         this.evaluate = evaluate;
         this.metadata = metadata;
+        shardBatch = loader.BatchSize;
+    }
+
+    /// <summary>
+    /// A trainer whose steps the trainer itself takes: <paramref name="backward"/> gives the loss (mean per example) and
+    /// metrics of one shard of a batch, drawing any noise from the generator it is passed (<paramref name="noise"/> when
+    /// there is one shard); the trainer back-propagates, averages the gradients over the shards and steps
+    /// <paramref name="optimizer"/>. Such a trainer can train data-parallel (<see cref="UseDataParallel"/>).
+    /// </summary>
+    public EpochTrainer(Module model, Optimizer optimizer, DataLoader loader, ShardLoss backward, Generator? noise,
+        Func<IReadOnlyList<(string Name, double Value)>> evaluate, Func<Dictionary<string, string>> metadata, EpochTrainerOptions options)
+        : this(model, optimizer, loader, _ => default, evaluate, metadata, options)
+    {
+        ArgumentNullException.ThrowIfNull(backward);
+        step = null;
+        shardLoss = backward;
+        this.noise = noise ?? new Generator(options.Seed);
     }
 
     public Module Model { get; }
     public Optimizer Optimizer { get; }
-    public DataLoader Loader { get; }
+    public DataLoader Loader { get; private set; }
     public EpochTrainerOptions Options { get; }
-    /// <summary>Optimizer steps per epoch (batches of the loader).</summary>
-    public int StepsPerEpoch => Loader.BatchCount;
+    /// <summary>Optimizer steps per epoch (batches of the loader, less a final one smaller than the shard count).</summary>
+    public int StepsPerEpoch => Loader.BatchCount - (SkipsLastBatch ? 1 : 0);
     /// <summary>E × steps per epoch.</summary>
     public long TotalSteps => (long)Options.Epochs * StepsPerEpoch;
 
@@ -71,14 +89,24 @@ public sealed partial class EpochTrainer
         (int, long)? interrupted = null;
         long total = TotalSteps;
         int trainCount = Loader.Data.Count;
-        for (int epoch = 1; epoch <= Options.Epochs && !cancellationToken.IsCancellationRequested; epoch++)
+        bool stopped = false;   // one process: the token; several: the ranks' summed stop votes, so all stop after the same step
+        bool Cancelled() => stopped || (parallel.WorldSize == 1 && cancellationToken.IsCancellationRequested);
+        for (int epoch = 1; epoch <= Options.Epochs && !Cancelled(); epoch++)
         {
             Model.Train();
             var sums = new EpochSums();
             foreach (var b in Loader)
             {
-                if (cancellationToken.IsCancellationRequested) break;
-                var r = step(b);
+                if (Cancelled()) break;
+                StepResult r;
+                if (step != null) r = step(b);
+                else
+                {
+                    var (taken, stop) = ShardedStep(b, cancellationToken.IsCancellationRequested);
+                    stopped |= stop;
+                    if (taken is not { } t) continue;
+                    r = t;
+                }
                 var m = r.Metrics ?? [];
                 losses.Add(r.Loss);
                 foreach (var (name, v) in m)
@@ -91,17 +119,17 @@ public sealed partial class EpochTrainer
                 examples += b.Count;
                 onStep?.Invoke(new EpochTrainerStep(stepsDone, total, epoch, r.Loss, examples / Math.Max(sw.Elapsed.TotalSeconds, 1e-9), m, sums.Means()));
             }
-            if (cancellationToken.IsCancellationRequested && sums.Seen < trainCount) { interrupted = (epoch, sums.Seen); break; }
+            if (Cancelled() && sums.Seen < trainCount - (SkipsLastBatch ? trainCount % Loader.BatchSize : 0)) { interrupted = (epoch, sums.Seen); break; }
             lastTest = evaluate();
             epochsDone = epoch;
             var summary = new EpochSummary(epoch, sums.MeanLoss, sums.Means(), lastTest);
             epochs.Add(summary);
             onEpoch?.Invoke(summary);
-            if (Options.CheckpointPath is { } path) Model.SaveSafetensors(path, Options.RunMetadata(metadata(), epochsDone));
+            if (parallel.IsWriter && Options.CheckpointPath is { } path) Model.SaveSafetensors(path, Options.RunMetadata(metadata(), epochsDone));
         }
-        if (epochsDone == 0 && Options.CheckpointPath is { } p0) Model.SaveSafetensors(p0, Options.RunMetadata(metadata(), 0));
+        if (epochsDone == 0 && parallel.IsWriter && Options.CheckpointPath is { } p0) Model.SaveSafetensors(p0, Options.RunMetadata(metadata(), 0));
         var final = lastTest ?? evaluate();
-        return new EpochTrainingResult(epochsDone, stepsDone, cancellationToken.IsCancellationRequested, losses, series, epochs, final, sw.Elapsed)
+        return new EpochTrainingResult(epochsDone, stepsDone, Cancelled(), losses, series, epochs, final, sw.Elapsed)
         {
             Interrupted = interrupted,
         };

@@ -21,11 +21,11 @@ public sealed partial class EpochTrainer
         var opt = new Adam(net.Parameters(), lr: options.LearningRate);
         var loader = new DataLoader(train, options.BatchSize, shuffle: true, generator: root.Fork(2));
         return new EpochTrainer(net, opt, loader,
-            b =>
+            (b, _) =>
             {
-                float loss = Models.Classifier.TrainStep(net, opt, b.X, b.Labels, out int correct);
-                return new StepResult(loss, [("acc", (double)correct / b.Count)]);
-            },
+                var logits = net.Forward(b.X);
+                return new ShardPass(NN.Functional.CrossEntropy(logits, b.Labels), [("acc", (double)Models.Classifier.CountCorrect(logits, b.Labels) / b.Count)]);
+            }, null,
             () => [("accuracy", Models.Classifier.Accuracy(net, test))],
             () => Models.Classifier.Metadata(arch), options);
     }
@@ -45,7 +45,7 @@ public sealed partial class EpochTrainer
         var opt = new Adam(model.Parameters(), lr: options.LearningRate);
         var loader = new DataLoader(train, options.BatchSize, shuffle: true, generator: root.Fork(2));
         return new EpochTrainer(model, opt, loader,
-            b => new StepResult(model.TrainStep(opt, b.X)),
+            (b, _) => new ShardPass(model.Loss(b.X)), null,
             () => [("reconstruction", model.Evaluate(test.Inputs))],
             model.Metadata, options);
     }
@@ -65,14 +65,13 @@ public sealed partial class EpochTrainer
         var model = VariationalAutoencoder.Create(architecture, latent, root.Fork(1));
         var opt = new Adam(model.Parameters(), lr: options.LearningRate);
         var loader = new DataLoader(train, options.BatchSize, shuffle: true, generator: root.Fork(2));
-        var noise = root.Fork(3);
         ulong seed = options.Seed;
         return new EpochTrainer(model, opt, loader,
-            b =>
+            (b, noise) =>
             {
-                var t = model.TrainStep(opt, b.X, noise);
-                return new StepResult(t.NegativeElbo, [("recon", t.Reconstruction), ("kl", t.Kl)]);
-            },
+                var t = model.Elbo(b.X, noise);
+                return new ShardPass(t.Loss, [("recon", t.Reconstruction.Item()), ("kl", t.Kl.Item())]);
+            }, root.Fork(3),
             () =>
             {
                 var e = model.Evaluate(test.Inputs, new Generator(seed).Fork(4));

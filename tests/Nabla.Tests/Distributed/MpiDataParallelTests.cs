@@ -52,7 +52,7 @@ public class MpiDataParallelTests
     }
 
     /// <summary>‖actual − expected‖₂ ≤ rel · ‖expected‖₂ over all tensors together; the message lists each tensor's relative error.</summary>
-    static void AssertClose(IReadOnlyDictionary<string, Tensor> expected, IReadOnlyDictionary<string, Tensor> actual, double rel)
+    internal static void AssertClose(IReadOnlyDictionary<string, Tensor> expected, IReadOnlyDictionary<string, Tensor> actual, double rel)
     {
         Assert.Equal(expected.Keys.OrderBy(k => k), actual.Keys.OrderBy(k => k));
         double diff = 0, norm = 0;
