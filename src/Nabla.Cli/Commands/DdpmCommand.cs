@@ -154,8 +154,10 @@ public static class DdpmCommand
                     {
                         if (progress == null && (a.Steps > 0 || p.Step - startStep >= 5))
                         {
+                            // no cap: the total shown is a generous guess (twice the rate × time left), so the budget, not the guess,
+                            // ends the bar — its percentage and ETA follow the time budget (ProgressEstimate)
                             long total = a.Steps > 0 ? a.Steps
-                                : Math.Max(p.Step + 1, p.Step + (long)(p.StepsPerSecond * Math.Max(0, (budget!.Value - p.Elapsed).TotalSeconds)));
+                                : Math.Max(p.Step + 1, p.Step + (long)(2 * p.StepsPerSecond * Math.Max(0, (budget!.Value - p.Elapsed).TotalSeconds)));
                             progress = TrainingProgress.Start("ddpm train", total, new ProgressOptions
                             {
                                 ItemsPerStep = trainer.GlobalBatchSize, StartStep = a.Steps > 0 ? startStep : p.Step - 1,
