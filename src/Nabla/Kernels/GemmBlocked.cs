@@ -96,10 +96,10 @@ public static unsafe partial class Gemm
         float* bp = null, ap = null;
         int packedJ = -1, k = p->K, kcMax = p->KcMax, MR = p->MR, NR = p->NR;
         bool avx = p->Kernel == GemmKernel.Avx2, v512 = p->Kernel == GemmKernel.Avx512;
-        // row offsets of B̃ for the AVX-512 and AVX2 kernels: packed micro-panels (p·NR) and op(B) read in place (p·ldb)
-        bool rows = v512 || avx;
-        int* offPacked = stackalloc int[rows ? kcMax : 0], offDirect = stackalloc int[rows ? kcMax : 0];
-        for (int q = 0; rows && q < kcMax; q++) { offPacked[q] = q * NR; offDirect[q] = (int)Math.Min((long)q * p->Ldb, int.MaxValue); }
+        // row offsets of B̃: packed micro-panels (p·NR) for the AVX-512 and AVX2 kernels, op(B) read in place (p·ldb) for AVX-512
+        int* offPacked = stackalloc int[v512 || avx ? kcMax : 0], offDirect = stackalloc int[v512 ? kcMax : 0];
+        for (int q = 0; (v512 || avx) && q < kcMax; q++) offPacked[q] = q * NR;
+        for (int q = 0; v512 && q < kcMax; q++) offDirect[q] = (int)Math.Min((long)q * p->Ldb, int.MaxValue);
         while (true)
         {
             int t = p->Threads > 1 ? Interlocked.Increment(ref p->Next) - 1 : p->Next++;

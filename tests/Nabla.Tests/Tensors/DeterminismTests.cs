@@ -19,10 +19,9 @@ public class DeterminismTests
     /// <summary>Runs <paramref name="f"/> with the worker pool at <paramref name="threads"/> threads (restored afterwards).</summary>
     static T OnThreads<T>(int threads, Func<T> f)
     {
-        int previous = WorkerPool.Threads;
-        WorkerPool.Threads = threads;
-        try { return f(); }
-        finally { WorkerPool.Threads = previous; }
+        T result = default!;
+        Nabla.Tests.Support.KernelSelection.WithThreads(threads, () => result = f());
+        return result;
     }
 
     static T OnOneThread<T>(Func<T> f) => OnThreads(1, f);

@@ -3,9 +3,9 @@ using System.Buffers;
 namespace Nabla.NN;
 
 /// <summary>
-/// Splits a batch of images into one contiguous range per core and runs a body on each range, so every worker
-/// reuses its own scratch buffers across its images (no allocation per image). Small batches of work stay on the
-/// calling thread.
+/// Splits a batch of images into a fixed number of contiguous ranges (slots, see <see cref="Kernels.ParallelThresholds.BatchSlots"/>)
+/// and runs a body on each range on the worker pool, so every slot reuses its own scratch buffers across its images (no
+/// allocation per image) and a slot's partial sums do not depend on the thread count. Small batches stay on the calling thread.
 /// </summary>
 internal static class ImageBatch
 {
@@ -18,9 +18,10 @@ internal static class ImageBatch
     }
 
     /// <summary>
-    /// How many workers a batch of n images costing <paramref name="flops"/> in total deserves. When each image's
+    /// How many slots a batch of n images costing <paramref name="flops"/> in total is cut into. When each image's
     /// largest GEMM (<paramref name="gemmWork"/> = m·n·k) is big enough for Gemm to use every core, the images run
-    /// one after another (splitting them too would oversubscribe the cores); otherwise they are split over the cores.
+    /// one after another (splitting them too would oversubscribe the cores); otherwise they are split into
+    /// min(n, <see cref="Kernels.ParallelThresholds.BatchSlots"/>) slots, which the pool's threads take in turn.
     /// </summary>
     public static int Workers(int n, double flops, long gemmWork = 0)
     {
