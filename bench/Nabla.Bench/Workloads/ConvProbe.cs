@@ -4,7 +4,7 @@ using Nabla.NN;
 
 namespace Nabla.Bench;
 
-/// <summary>Hidden probe: median forward / backward ms of single convolutions at DDPM/cnn shapes (batch 64).</summary>
+/// <summary>Hidden probe: median forward / backward ms of single convolutions at DDPM/cnn shapes. Args: [reps] [batch = 64 | parts].</summary>
 static class ConvProbe
 {
     static void Parts()
@@ -29,6 +29,7 @@ static class ConvProbe
     {
         int reps = args.Length > 0 ? int.Parse(args[0]) : 5;
         if (args.Length > 1 && args[1] == "parts") { Parts(); return; }
+        int batch = args.Length > 1 ? int.Parse(args[1]) : 64;
         var gen = new Generator(1);
         // (cin, cout, hw, k, stride, pad, transposed)
         var shapes = new (int ci, int co, int hw, int k, int s, int p, bool t)[]
@@ -40,7 +41,7 @@ static class ConvProbe
         };
         foreach (var sh in shapes)
         {
-            var x = Tensor.Randn(gen, 64, sh.ci, sh.hw, sh.hw); x.RequiresGrad = true;
+            var x = Tensor.Randn(gen, batch, sh.ci, sh.hw, sh.hw); x.RequiresGrad = true;
             var w = sh.t ? Tensor.Randn(gen, sh.ci, sh.co, sh.k, sh.k) : Tensor.Randn(gen, sh.co, sh.ci, sh.k, sh.k);
             w.RequiresGrad = true;
             var b = Tensor.Zeros(sh.co); b.RequiresGrad = true;
@@ -58,7 +59,7 @@ static class ConvProbe
                 if (r > 0) { fw.Add(f); bw.Add(bk); }
             }
             fw.Sort(); bw.Sort();
-            Console.WriteLine($"{(sh.t ? "convT" : "conv")} {sh.ci}->{sh.co} @{sh.hw} k{sh.k}s{sh.s}p{sh.p}: fwd {fw[fw.Count / 2]:F1} (min {fw[0]:F1}) ms  bwd {bw[bw.Count / 2]:F1} (min {bw[0]:F1}) ms");
+            Console.WriteLine($"{(sh.t ? "convT" : "conv")} {sh.ci}->{sh.co} @{sh.hw} k{sh.k}s{sh.s}p{sh.p}: fwd {fw[fw.Count / 2]:F3} (min {fw[0]:F3}) ms  bwd {bw[bw.Count / 2]:F3} (min {bw[0]:F3}) ms");
         }
     }
 }

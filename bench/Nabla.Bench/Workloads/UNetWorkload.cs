@@ -6,7 +6,8 @@ namespace Nabla.Bench;
 /// <summary>
 /// unet: the `ddpm` workload's UNet (built as <see cref="DdpmWorkload"/> builds it), eval mode, no gradients; the C#
 /// side of ref/unet.py. Per batch n = 1, 16, 64: x uniform in [−1, 1], t_i = (999 − 20·i) mod 1000, 10 warm-up calls,
-/// then forward_ms = the median of 30 timed calls (each in a TensorScope, as the sampler runs it).
+/// then forward_ms = the median of 30 timed calls (each in a TensorScope, as the sampler runs it). Args: [batch ...]
+/// [calls] overrides the batches (and, with a trailing `xN`, the number of timed calls: `unet 1 x2000` for profiling).
 /// gflops_effective = n · (the counted work of one image's forward, <see cref="FlopCount.UNetForward"/>) / time.
 /// </summary>
 public static class UNetWorkload
@@ -15,6 +16,9 @@ public static class UNetWorkload
 
     public static void Run(string[] args)
     {
+        var batches = args.Where(a => !a.StartsWith('x')).Select(int.Parse).DefaultIfEmpty().ToArray();
+        if (batches is [0]) batches = Batches;
+        int calls = args.FirstOrDefault(a => a.StartsWith('x')) is { } c ? int.Parse(c[1..]) : 30;
         Generator.ManualSeed(0);
         var gen = new Generator(0);
         var model = UNet.DdpmWorkload(gen: gen.Fork(1));
@@ -22,14 +26,14 @@ public static class UNetWorkload
         double perImage = FlopCount.UNetForward(model);
         var sw = new Stopwatch();
         using (Tensor.NoGrad())
-            foreach (int n in Batches)
+            foreach (int n in batches)
             {
                 var x = Tensor.Uniform(gen, -1f, 1f, n, 1, 28, 28);
                 var tv = new float[n];
                 for (int i = 0; i < n; i++) tv[i] = ((999 - 20 * i) % 1000 + 1000) % 1000;
                 var t = new Tensor(tv, n);
                 var ms = new List<double>();
-                for (int i = 0; i < 40; i++)
+                for (int i = 0; i < 10 + calls; i++)
                 {
                     sw.Restart();
                     using (TensorScope.Begin()) model.Forward(x, t);

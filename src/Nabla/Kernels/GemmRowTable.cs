@@ -56,7 +56,7 @@ public static unsafe partial class Gemm
     /// C[m×n] (row stride <paramref name="ldc"/>) = A · B, with A given packed by <see cref="PackRowTableA"/> and B by a
     /// row table: B[p, j] = b[off[p] + j], every row read in place (never packed). Every b + off[p] must be readable for
     /// RoundUp(n, 32) floats (the last micro-panel's columns past n are computed and dropped). A product of at least
-    /// <see cref="ParallelThresholds.GemmWork"/> splits its columns over the <see cref="WorkerPool"/> (one image at batch 1
+    /// <see cref="ParallelThresholds.RowTableWork"/> splits its columns over the <see cref="WorkerPool"/> (one image at batch 1
     /// uses every core); called from inside a pool job it runs on the calling thread.
     /// </summary>
     internal static void SgemmRowTable(int n, RowTablePackedA packedA, float* b, int* off, float* c, int ldc)
@@ -64,7 +64,7 @@ public static unsafe partial class Gemm
         if (n <= 0) throw new ArgumentOutOfRangeException(nameof(n), $"SgemmRowTable: n must be positive, got {n}");
         int NR = Tile(packedA.Kernel).NR, threads = WorkerPool.Threads;
         long work = (long)packedA.M * n * packedA.K;
-        int parts = threads > 1 && work >= ParallelThresholds.GemmWork ? Math.Min(2 * threads, CeilDiv(n, NR)) : 1;
+        int parts = threads > 1 && work >= ParallelThresholds.RowTableWork ? Math.Min(2 * threads, CeilDiv(n, NR)) : 1;
         if (parts <= 1) { RowTableColumns(0, n, packedA, b, off, c, ldc); return; }
         int panels = CeilDiv(n, NR);
         nint pb = (nint)b, po = (nint)off, pc = (nint)c;

@@ -60,11 +60,15 @@ public class ConvStrategyTests
         var pointwise = same with { KH = 1, KW = 1, PH = 0, PW = 0 };
         Assert.Equal(ConvStrategyKind.ImplicitGemm, ConvStrategy.Choose(same, 1, transposed: false));
         Assert.Contains("implicit GEMM", ConvStrategy.Explain(same, 1, false));
-        Assert.Equal(ConvStrategyKind.Im2Col, ConvStrategy.Choose(strided, 1, false));
-        Assert.Contains("stride (2, 2)", ConvStrategy.Explain(strided, 1, false));
+        Assert.Equal(ConvStrategyKind.ImplicitGemm, ConvStrategy.Choose(strided, 1, false));
+        Assert.Contains("stride (2, 2) forward by im2col, ∂x as 4 stride-1 sub-pixel products", ConvStrategy.Explain(strided, 1, false));
+        Assert.Equal(ConvStrategyKind.Im2Col, ConvStrategy.Choose(strided with { DH = 2, DW = 2 }, 1, false));
         Assert.Equal(ConvStrategyKind.Im2Col, ConvStrategy.Choose(pointwise, 1, false));
         Assert.Equal(ConvStrategyKind.Grouped, ConvStrategy.Choose(same, 4, false));
-        Assert.Equal(ConvStrategyKind.Im2Col, ConvStrategy.Choose(same, 1, transposed: true));
+        Assert.Equal(ConvStrategyKind.ImplicitGemm, ConvStrategy.Choose(strided, 1, transposed: true));
+        Assert.Contains("4 stride-1 sub-pixel products", ConvStrategy.Explain(strided, 1, true));
+        Assert.Equal(ConvStrategyKind.Im2Col, ConvStrategy.Choose(strided with { DH = 2, DW = 2 }, 1, transposed: true));
+        Assert.Contains("col2im fold", ConvStrategy.Explain(strided with { DH = 2, DW = 2 }, 1, true));
         KernelSelection.With(GemmKernel.Portable, () =>
         {
             Assert.Equal(ConvStrategyKind.Im2Col, ConvStrategy.Choose(same, 1, false));

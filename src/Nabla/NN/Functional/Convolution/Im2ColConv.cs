@@ -155,19 +155,28 @@ internal class Im2ColConv
         });
     }
 
+    /// <summary>Whether <see cref="TransposedForward"/> computes a transposed convolution of this (adjoint) geometry, writing every output.</summary>
+    protected virtual bool WritesTransposedWhole(in ConvGeometry g) => false;
+
+    /// <summary>A transposed convolution's forward pass y [N, g.C, H, W] from x [N, cin, OH, OW] by a method of the strategy's own.</summary>
+    protected virtual void TransposedForward(in ConvGeometry g, float[] x, float[] w, float[]? bias, float[] y, int n, int cin, int workers)
+        => throw new NotSupportedException("Im2ColConv: transposed convolutions are folded");
+
     /// <summary>ConvTranspose2d with groups = 1: col [Cout·kh·kw, B·HWin] = Wᵀ·X, folded per image into y.</summary>
     public Tensor ConvTranspose2d(Tensor x, Tensor weight, Tensor? bias, in ConvGeometry geo)
     {
         var g = geo;
         int N = x.shape[0], Cin = x.shape[1], Cout = weight.shape[1];
         int K = g.Rows, HWin = g.Cols, OHW = g.H * g.W;
-        var y = TensorScope.Zeroed(N * Cout * OHW);
+        bool whole = WritesTransposedWhole(g);
+        var y = whole ? TensorScope.Uninit(N * Cout * OHW) : TensorScope.Zeroed(N * Cout * OHW);
         var xd = x.data; var wd = weight.data; var bd = bias?.data;
         int workers = Workers(N, 2.0 * N * Cin * K * HWin);
         int chunk = Chunk(N, workers, (long)Math.Max(K, Cin) * HWin);
 
         var next = new int[1];
-        ImageBatch.For(workers, workers, (_, _, _) =>
+        if (whole) TransposedForward(g, xd, wd, bd, y, N, Cin, workers);
+        else ImageBatch.For(workers, workers, (_, _, _) =>
         {
             int B = chunk;
             float[] col = ImageBatch.Rent(K * B * HWin), xm = ImageBatch.Rent(Cin * B * HWin);

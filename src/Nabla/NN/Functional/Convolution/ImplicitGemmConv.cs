@@ -3,20 +3,38 @@ using Nabla.Kernels;
 namespace Nabla.NN;
 
 /// <summary>
-/// The implicit-GEMM strategy for stride-1 ungrouped convolutions (<see cref="ImplicitConv"/>): the forward pass
-/// multiplies the weights by the zero-padded image read through a row table, image by image, so no im2col matrix is
-/// written; ∂x is the same kind of convolution of ∂y with the flipped, transposed kernel; ∂W keeps the im2col chunks
-/// of <see cref="Im2ColConv"/>.
+/// The implicit-GEMM strategy (ungrouped, no column matrix written): a stride-1 convolution's forward pass multiplies
+/// the weights by the zero-padded image read through a row table (<see cref="ImplicitConv"/>), image by image, and its
+/// ∂x is the same kind of convolution of ∂y with the flipped, transposed kernel; a strided convolution's ∂x and a
+/// transposed convolution's forward pass (the same adjoint) run as stride-1 sub-pixel products
+/// (<see cref="SubPixelConv"/>) instead of a col2im fold. A strided forward pass and ∂W keep the im2col chunks of
+/// <see cref="Im2ColConv"/>.
 /// </summary>
 internal sealed class ImplicitGemmConv : Im2ColConv
 {
     public static new readonly ImplicitGemmConv Instance = new();
 
-    /// <summary>Stride 1, not a plain 1×1 product, and a GEMM kernel that reads B through a row table.</summary>
-    public static bool Applies(in ConvGeometry g) => !g.IsPointwise && ImplicitConv.Supports(g);
+    /// <summary>
+    /// A GEMM kernel that reads B through a row table, and: for a transposed convolution, dilation 1 (sub-pixel
+    /// forward); for a convolution, not a plain 1×1 product, and stride 1 (row-table forward and ∂x) or dilation 1
+    /// (im2col forward, sub-pixel ∂x).
+    /// </summary>
+    public static bool Applies(in ConvGeometry g, bool transposed) => transposed ? SubPixelConv.Supports(g)
+        : !g.IsPointwise && (Strided(g) ? SubPixelConv.Supports(g) : ImplicitConv.Supports(g));
+
+    static bool Strided(in ConvGeometry g) => g.SH != 1 || g.SW != 1;
 
     protected override void Forward(ConvGeometry g, float[] xd, float[] wd, int Cout, float[]? bd, float[] y, int N, int workers, int chunk, bool direct)
-        => ImplicitBatch(g, xd, wd, Cout, bd, y, N, workers);
+    {
+        if (Strided(g)) base.Forward(g, xd, wd, Cout, bd, y, N, workers, chunk, direct);
+        else ImplicitBatch(g, xd, wd, Cout, bd, y, N, workers);
+    }
+
+    protected override bool WritesTransposedWhole(in ConvGeometry g) => SubPixelConv.Supports(g);
+
+    /// <summary>y = the adjoint of the convolution g applied to x (a transposed convolution), by sub-pixel products.</summary>
+    protected override void TransposedForward(in ConvGeometry g, float[] x, float[] w, float[]? bias, float[] y, int n, int cin, int workers)
+        => SubPixelBatch(g, x, w, cin, bias, y, n, workers);
 
     /// <summary>
     /// ∂x of a stride-1 convolution as another stride-1 convolution, through <see cref="ImplicitConv"/>: ∂x = ∂y ⊛ W′
@@ -25,6 +43,12 @@ internal sealed class ImplicitGemmConv : Im2ColConv
     /// </summary>
     protected override bool GradInput(in ConvGeometry g, float[] gy, float[] w, int cout, int cin, int n, int workers, float[] gx)
     {
+        if (Strided(g))
+        {
+            if (!SubPixelConv.Supports(g)) return false;
+            SubPixelBatch(g, gy, w, cout, null, gx, n, workers);   // ∂x = the adjoint applied to ∂y
+            return true;
+        }
         int ph = g.DH * (g.KH - 1) - g.PH, pw = g.DW * (g.KW - 1) - g.PW;
         if (g.SH != 1 || g.SW != 1 || ph < 0 || pw < 0) return false;
         var gt = new ConvGeometry(cout, g.OH, g.OW, g.KH, g.KW, 1, 1, ph, pw, g.DH, g.DW, g.H, g.W);
@@ -41,6 +65,25 @@ internal sealed class ImplicitGemmConv : Im2ColConv
         }
         finally { ImageBatch.Return(wt); }
         return true;
+    }
+
+    /// <summary>output[i] = the adjoint of the convolution g (weights w [cz, g.C, KH, KW]) applied to input[i] (+ bias), for
+    /// the n images of a batch, images claimed dynamically by the workers; the sub-kernels are packed once for all images.</summary>
+    static void SubPixelBatch(ConvGeometry g, float[] input, float[] w, int cz, float[]? bias, float[] output, int n, int workers)
+    {
+        var plan = new SubPixelConv(g, w, cz);
+        int inPer = cz * g.OH * g.OW, outPer = g.C * g.H * g.W;
+        var next = new int[1];
+        ImageBatch.For(workers, workers, (_, _, _) =>
+        {
+            float[] pad = ImageBatch.Rent(plan.PaddedLength), grid = ImageBatch.Rent(plan.GridLength);
+            try
+            {
+                for (int i; (i = NextChunk(next, 1)) < n;)
+                    plan.Apply(input.AsSpan(i * inPer, inPer), output.AsSpan(i * outPer, outPer), bias, pad, grid);
+            }
+            finally { ImageBatch.Return(pad); ImageBatch.Return(grid); }
+        });
     }
 
     /// <summary>output[i] = w ⊛ input[i] (+ bias) for the n images of a batch, one <see cref="ImplicitConv"/> per image,
