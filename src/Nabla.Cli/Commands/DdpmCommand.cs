@@ -160,7 +160,7 @@ public static class DdpmCommand
                                 : Math.Max(p.Step + 1, p.Step + (long)(2 * p.StepsPerSecond * Math.Max(0, (budget!.Value - p.Elapsed).TotalSeconds)));
                             progress = TrainingProgress.Start("ddpm train", total, new ProgressOptions
                             {
-                                ItemsPerStep = trainer.GlobalBatchSize, StartStep = a.Steps > 0 ? startStep : p.Step - 1,
+                                ItemsPerStep = trainer.GlobalBatchSize, StartStep = a.Steps > 0 ? startStep : p.Step - 1, Resumed = a.Steps > 0,  // (the resume itself is said above)
                                 TimeBudget = budget is { } b ? b - p.Elapsed : null,   // the budget left when the bar starts: it ends the run first
                             }, run.Token);
                         }

@@ -25,6 +25,8 @@ public sealed record ProgressOptions
     public string ItemName { get; init; } = "img";
     /// <summary>Step already done when the display starts (resumed runs): the bar starts there and rates count only new steps.</summary>
     public long StartStep { get; init; }
+    /// <summary>Whether <see cref="StartStep"/> is a resumed run's step (said in the plain output) rather than steps this run did before its bar started.</summary>
+    public bool Resumed { get; init; } = true;
     /// <summary>
     /// The run's time budget from the start of the display (null: none). When the budget will end the run before
     /// the steps do, the percentage, the bar and the ETA follow the budget (see <see cref="ProgressEstimate"/>).

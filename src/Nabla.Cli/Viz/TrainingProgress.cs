@@ -68,7 +68,7 @@ public sealed partial class TrainingProgress : IDisposable
         if (mode == ProgressMode.Plain)
         {
             plainOut = options.Output ?? System.Console.Out;
-            plainOut.WriteLine(FormattableString.Invariant($"{name}: {total:N0} steps{(step > 0 ? $", resuming at step {step:N0}" : "")}"));
+            plainOut.WriteLine(FormattableString.Invariant($"{name}: {total:N0} steps{(step > 0 && options.Resumed ? $", resuming at step {step:N0}" : "")}"));
         }
         else if (mode == ProgressMode.Live)
         {
