@@ -35,8 +35,8 @@ public static class DdpmCommand
         var cmd = new Command("train", "Train a DDPM on Fashion-MNIST; writes checkpoint, samples.png, trajectory.png, loss.png and config.json to runs/NAME");
         var steps = new Option<int>("--steps") { Description = "Cap on the total optimizer steps of the run (a resumed run continues up to this); 0 = none, the --minutes budget ends the run", DefaultValueFactory = _ => 0 };
         var minutes = new Option<double>("--minutes") { Description = "Training time budget of this invocation in minutes (0 = none); training stops, saves and draws the pictures when it runs out", DefaultValueFactory = _ => 10 };
-        var batch = new Option<int>("--batch") { Description = "Images per step", DefaultValueFactory = _ => 64 };
-        var lr = new Option<float>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => 2e-4f };
+        var batch = new Option<int>("--batch") { Description = "Images per step", DefaultValueFactory = _ => DdpmTrainingOptions.MainJob.BatchSize };
+        var lr = new Option<float>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => DdpmTrainingOptions.MainJob.LearningRate };
         var seed = CommonOptions.Seed("Seed of initialisation, batches, noise and sampling");
         var name = new Option<string>("--name") { Description = "Run name: output goes to runs/NAME", DefaultValueFactory = _ => "ddpm" };
         var outDir = CommonOptions.OutFolder("Output folder (overrides runs/NAME)");
@@ -47,11 +47,11 @@ public static class DdpmCommand
         var preset = new Option<string>("--preset") { Description = "Network size: " + string.Join("; ", DdpmPresets.Descriptions.Select(p => $"{p.Key} = {p.Value}")), DefaultValueFactory = _ => "small" };
         var schedule = new Option<string>("--schedule") { Description = "β schedule: linear (1e-4 → 0.02), cosine or sigmoid", DefaultValueFactory = _ => "linear" };
         var objective = new Option<string>("--objective") { Description = "What the network predicts: eps, x0 or v", DefaultValueFactory = _ => "eps" };
-        var minSnr = new Option<float>("--min-snr") { Description = "γ of min-SNR-γ loss weighting (0 = plain MSE)", DefaultValueFactory = _ => 5f };
+        var minSnr = new Option<float>("--min-snr") { Description = "γ of min-SNR-γ loss weighting (0 = plain MSE)", DefaultValueFactory = _ => DdpmTrainingOptions.MainJob.MinSnrGamma };
         var zeroSnr = new Option<bool>("--zero-snr") { Description = "Rescale the schedule to zero terminal SNR (needs --objective v or x0)" };
         var data = CommonOptions.DataFolder();
         var samplesN = new Option<int>("--samples-per-class") { Description = "Columns of samples.png (samples per class, or rows×columns/10 when unconditional)", DefaultValueFactory = _ => 8 };
-        var guidance = new Option<float>("--guidance") { Description = "Guidance scale w stored as the checkpoint's default and used for samples.png (ε̂ = (1+w)·ε(x,c) − w·ε(x,∅))", DefaultValueFactory = _ => 2f };
+        var guidance = new Option<float>("--guidance") { Description = "Guidance scale w stored as the checkpoint's default and used for samples.png (ε̂ = (1+w)·ε(x,c) − w·ε(x,∅))", DefaultValueFactory = _ => DdpmTrainingOptions.MainJob.DefaultGuidance };
         var distributed = DistributedRun.ModeOption();
         foreach (var o in new Option[] { steps, minutes, batch, lr, seed, name, outDir, resume, every, conditional, unconditional, preset, schedule, objective, minSnr, zeroSnr, data, samplesN, guidance, distributed }) cmd.Options.Add(o);
         cmd.SetAction(r => DistributedRun.Guard("ddpm train", r.GetValue(distributed)!, Path.Combine(r.GetValue(outDir) ?? Path.Combine("runs", r.GetValue(name)!), CheckpointFile), dist =>

@@ -200,7 +200,7 @@ public static class ImageGrid
         if (width * height > 200_000_000)
             throw new ArgumentException($"{op}: the picture would be {width}×{height} pixels; lower Scale or the number of images.");
         var layout = new Layout(
-            Left: leftW + (int)Math.Max(0, (width - leftW - gridW) / 2),    // centre the cells under a wide title
+            Left: leftW + (int)Math.Max(0, (width - leftW - gridW) / 2),    // centre the cells (and their row labels) under a wide title
             Top: top, Pad: pad, ColW: colW, CellW: cellW, CellH: cellH, RowH: cellH + cellLabelH + pad, Cols: cols);
 
         var bitmap = new SKBitmap(new SKImageInfo((int)width, (int)height, SKColorType.Rgba8888, SKAlphaType.Opaque));
@@ -224,7 +224,7 @@ public static class ImageGrid
             }
             for (int r = 0; r < rows && o.RowLabels is not null; r++)
             {
-                canvas.DrawText(o.RowLabels[r] ?? "", leftW - margin, Baseline(layout.CellY(r) + cellH / 2f), SKTextAlign.Right, font, paint);
+                canvas.DrawText(o.RowLabels[r] ?? "", layout.Left - margin, Baseline(layout.CellY(r) + cellH / 2f), SKTextAlign.Right, font, paint);
             }
             for (int i = 0; i < n && o.CellLabels is not null; i++)
             {

@@ -3,9 +3,20 @@ using System.Text.Json.Serialization;
 
 namespace Nabla.Diffusion;
 
-/// <summary>Hyperparameters of DDPM training (stored in checkpoints as JSON).</summary>
+/// <summary>
+/// Hyperparameters of DDPM training (stored in checkpoints as JSON). The defaults are the `ddpm` benchmark workload's
+/// (ε objective, plain MSE, Adam 2e-4, as the PyTorch reference); <see cref="MainJob"/> is the measured recipe of
+/// `nabla ddpm train`.
+/// </summary>
 public sealed record DdpmTrainingOptions
 {
+    /// <summary>
+    /// The recipe of `nabla ddpm train`, chosen by measuring Fréchet distance and class accuracy of 2,000 samples at
+    /// equal steps (README, "The default recipe"): ε objective with min-SNR-5 weighting, linear β, Adam 1e-3 (5× the
+    /// workload's 2e-4: at 900 steps FD 14.9 against 23.9), EMA 0.999, label dropout 0.1, guidance w = 2.
+    /// </summary>
+    public static DdpmTrainingOptions MainJob { get; } = new() { LearningRate = 1e-3f, MinSnrGamma = 5f, DefaultGuidance = 2f };
+
     /// <summary>Images per step.</summary>
     public int BatchSize { get; init; } = 64;
     /// <summary>Adam learning rate.</summary>

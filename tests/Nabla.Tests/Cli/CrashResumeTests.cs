@@ -17,7 +17,7 @@ namespace Nabla.Tests.Cli;
 public class CrashResumeTests
 {
     const int Steps = 8, Batch = 4;
-    const float MinSnr = 5;   // the CLI's default, passed explicitly so the in-process reference is the same recipe
+    static readonly float MinSnr = DdpmTrainingOptions.MainJob.MinSnrGamma, Lr = DdpmTrainingOptions.MainJob.LearningRate;   // the CLI's defaults, passed explicitly so the in-process reference is the same recipe
     static readonly string Bin = AppContext.BaseDirectory;
     static readonly string DataDir = Path.Combine(Bin, "data", "fashion-mnist");
 
@@ -27,7 +27,7 @@ public class CrashResumeTests
         var d = FashionMnist.Load(DataDir);
         var x = d.Train.Inputs.Data.ToArray();
         for (int i = 0; i < x.Length; i++) x[i] = 2 * x[i] - 1;
-        var tr = new DdpmTrainer(DdpmPresets.Get("tiny", 10), new DdpmTrainingOptions { BatchSize = Batch, LearningRate = 2e-4f, Seed = 0, MinSnrGamma = MinSnr },
+        var tr = new DdpmTrainer(DdpmPresets.Get("tiny", 10), new DdpmTrainingOptions { BatchSize = Batch, LearningRate = Lr, Seed = 0, MinSnrGamma = MinSnr },
             new Tensor(x, d.Train.Inputs.Shape), d.Train.Labels);
         tr.Train(steps);
         return tr.Losses.ToArray();
@@ -37,7 +37,7 @@ public class CrashResumeTests
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { Path.Combine(Bin, "Nabla.Cli.dll"), "ddpm", "train", "--preset", "tiny", "--steps", $"{Steps}", "--batch", $"{Batch}",
-                     "--checkpoint-every", "1", "--minutes", "0", "--min-snr", $"{MinSnr}", "--samples-per-class", "1", "--data", DataDir, "--out", outDir })
+                     "--checkpoint-every", "1", "--minutes", "0", "--min-snr", $"{MinSnr}", "--lr", Lr.ToString(System.Globalization.CultureInfo.InvariantCulture), "--samples-per-class", "1", "--data", DataDir, "--out", outDir })
             psi.ArgumentList.Add(a);
         if (resume) psi.ArgumentList.Add("--resume");
         var p = Process.Start(psi)!;
