@@ -70,6 +70,13 @@ public static class DdpmCommand
         bool Conditional, string Preset, string Schedule, string? Data, int SamplesPerClass, float Guidance,
         Prediction Objective, float MinSnr, bool ZeroSnr);
 
+    /// <summary>The plotted loss in words: the objective's MSE, min-SNR-γ weighted when γ &gt; 0.</summary>
+    static string LossName(DdpmTrainingOptions o)
+    {
+        string target = o.Objective switch { Prediction.Epsilon => "ε", Prediction.X0 => "x₀", _ => "v" };
+        return o.MinSnrGamma > 0 ? FormattableString.Invariant($"{target}-MSE, min-SNR-{o.MinSnrGamma:0.##} weighted") : $"{target}-MSE";
+    }
+
     static BetaSchedule ParseSchedule(string s) => s.ToLowerInvariant() switch
     {
         "linear" => BetaSchedule.Linear,
@@ -181,7 +188,7 @@ public static class DdpmCommand
         });
 
         if (trainer.Losses.Count > 0)
-            Plots.Loss(Path.Combine(a.Out, "loss.png"), trainer.Losses.ToList(), new LossPlotOptions { Title = $"DDPM training loss (ε-MSE), {trainer.Losses.Count:N0} steps", LogY = true });
+            Plots.Loss(Path.Combine(a.Out, "loss.png"), trainer.Losses.ToList(), new LossPlotOptions { Title = $"DDPM training loss ({LossName(trainer.Options)}), {trainer.Losses.Count:N0} steps", LogY = true });
         var sampling = new DiffusionSamplingOptions { Guidance = a.Guidance };
         bool drawn = false;
         if (result.Status is DdpmTrainingStatus.Completed or DdpmTrainingStatus.TimeBudgetReached && trainer.Step > 0)
