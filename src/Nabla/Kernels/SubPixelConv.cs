@@ -90,22 +90,33 @@ public sealed unsafe class SubPixelConv
         foreach (var ph in phases)
         {
             if (ph.Nqh <= 0 || ph.Nqw <= 0) continue;
-            if (ph.W == null) { ScatterBias(ph, output, bias); continue; }
-            int winH = ph.WinH, winW = ph.WinW, n = ph.Columns;
-            Window(ph, z, padded);
-            fixed (float* pp = padded, pg = grid)
-            fixed (int* po = ph.Off)
-                Gemm.SgemmRowTable(n, ph.W, pp, po, pg, n);
-            for (int o = 0; o < g.C; o++)
+            if (ph.W != null)
             {
-                float b = bias.IsEmpty ? 0f : bias[o];
-                for (int m = 0; m < ph.Nqh; m++)
-                {
-                    var src = grid.Slice(o * n + m * winW, ph.Nqw);
-                    var dst = output.Slice((o * g.H + (ph.Q0h + m) * g.SH + ph.Rh - g.PH) * g.W);
-                    int x0 = ph.Q0w * g.SW + ph.Rw - g.PW;
-                    for (int j = 0; j < src.Length; j++) dst[x0 + j * g.SW] = src[j] + b;
-                }
+                Window(ph, z, padded);
+                fixed (float* pp = padded, pg = grid)
+                fixed (int* po = ph.Off)
+                    Gemm.SgemmRowTable(ph.Columns, ph.W, pp, po, pg, ph.Columns);
+            }
+            Scatter(ph, ph.W != null ? grid : default, output, bias);
+        }
+    }
+
+    /// <summary>
+    /// out[o, (q0h + m)·s_h + rh − p_h, (q0w + j)·s_w + rw − p_w] = grid[o, m·WinW + j] + bias[o] for a phase's outputs;
+    /// a phase without taps (empty grid) writes the bias alone.
+    /// </summary>
+    void Scatter(Phase ph, ReadOnlySpan<float> grid, Span<float> output, ReadOnlySpan<float> bias)
+    {
+        int x0 = ph.Q0w * g.SW + ph.Rw - g.PW;
+        for (int o = 0; o < g.C; o++)
+        {
+            float b = bias.IsEmpty ? 0f : bias[o];
+            for (int m = 0; m < ph.Nqh; m++)
+            {
+                var dst = output.Slice((o * g.H + (ph.Q0h + m) * g.SH + ph.Rh - g.PH) * g.W);
+                if (grid.IsEmpty) { for (int j = 0; j < ph.Nqw; j++) dst[x0 + j * g.SW] = b; continue; }
+                var src = grid.Slice(o * ph.Columns + m * ph.WinW, ph.Nqw);
+                for (int j = 0; j < src.Length; j++) dst[x0 + j * g.SW] = src[j] + b;
             }
         }
     }
@@ -126,20 +137,5 @@ public sealed unsafe class SubPixelConv
                 row.Slice(k1).Clear();
             }
         padded.Slice(cz * winH * winW, 32).Clear();
-    }
-
-    /// <summary>A phase without taps: its outputs are the bias alone.</summary>
-    void ScatterBias(Phase ph, Span<float> output, ReadOnlySpan<float> bias)
-    {
-        for (int o = 0; o < g.C; o++)
-        {
-            float b = bias.IsEmpty ? 0f : bias[o];
-            for (int m = 0; m < ph.Nqh; m++)
-            {
-                var dst = output.Slice((o * g.H + (ph.Q0h + m) * g.SH + ph.Rh - g.PH) * g.W);
-                int x0 = ph.Q0w * g.SW + ph.Rw - g.PW;
-                for (int j = 0; j < ph.Nqw; j++) dst[x0 + j * g.SW] = b;
-            }
-        }
     }
 }
