@@ -76,7 +76,8 @@ public sealed class ReadmeExamplesTests : IDisposable
             }
 
             """ + program);
-        // The library as built for this test run (the copy next to the test binaries), with its one dependency.
+        // The library as built for this test run (the copy next to the test binaries), with its one dependency, and the
+        // embedded data beside the program as the CLI ships it (a fresh machine has no /usr/share/datasets).
         string lib = AppContext.BaseDirectory;
         File.WriteAllText(Path.Combine(app, "app.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
@@ -90,6 +91,7 @@ public sealed class ReadmeExamplesTests : IDisposable
               <ItemGroup>
                 <Reference Include="Nabla" HintPath="{Path.Combine(lib, "Nabla.dll")}" />
                 <Reference Include="System.Numerics.Tensors" HintPath="{Path.Combine(lib, "System.Numerics.Tensors.dll")}" />
+                <None Include="{Path.Combine(root, "data")}/**" LinkBase="data" CopyToOutputDirectory="PreserveNewest" />
               </ItemGroup>
             </Project>
             """);
