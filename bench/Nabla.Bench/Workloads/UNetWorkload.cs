@@ -1,3 +1,4 @@
+using Nabla.NN;
 using System.Diagnostics;
 using Nabla.Models;
 
@@ -25,7 +26,9 @@ public static class UNetWorkload
         model.Eval();
         double perImage = FlopCount.UNetForward(model);
         var sw = new Stopwatch();
+        // a sampling run's inner step: no gradients, and the weights fixed for the run (packed once, as the samplers do)
         using (Tensor.NoGrad())
+        using (FrozenWeights.Begin())
             foreach (int n in batches)
             {
                 var x = Tensor.Uniform(gen, -1f, 1f, n, 1, 28, 28);
@@ -36,9 +39,12 @@ public static class UNetWorkload
                 for (int i = 0; i < 10 + calls; i++)
                 {
                     sw.Restart();
+                    long a0 = GC.GetTotalAllocatedBytes(true);
                     using (TensorScope.Begin()) model.Forward(x, t);
+                    if (i == 20 && Environment.GetEnvironmentVariable("TRACE") != null) Console.Error.WriteLine($"alloc {GC.GetTotalAllocatedBytes(true) - a0} B");
                     if (i >= 10) ms.Add(sw.Elapsed.TotalMilliseconds);
                 }
+                if (Environment.GetEnvironmentVariable("TRACE") != null) Console.Error.WriteLine(string.Join(" ", ms.Select(v => v.ToString("F2"))));
                 double med = Emit.Median(ms);
                 Emit.Line("unet", "forward_ms", med, ("n", n), ("min_ms", Math.Round(ms.Min(), 3)), ("threads", Nabla.Kernels.WorkerPool.Threads),
                     ("gflops_effective", FlopCount.Gflops(n * perImage, med / 1e3)), ("gflop_per_image", Math.Round(perImage / 1e9, 4)));

@@ -1,3 +1,4 @@
+using Nabla.NN;
 namespace Nabla.Diffusion;
 
 /// <summary>
@@ -71,6 +72,7 @@ public sealed class AncestralSampler
     public Tensor Run(NoisePredictor model, Tensor xT, Tensor? labels, Generator gen, CancellationToken cancellation = default, Action<SamplingStep>? progress = null)
     {
         using var _ = Tensor.NoGrad();
+        using var frozen = FrozenWeights.Begin();   // the weights are fixed for the run: convolutions pack them once
         var x = xT;
         int b = x.Dim(0), n = Schedule.T;
         for (int i = 0; i < n; i++)

@@ -33,6 +33,8 @@ public sealed class ContinuousBatchSampler : IDisposable
 {
     readonly DiffusionPipeline pipeline;
     readonly NoisePredictor model;
+    /// <summary>The pipeline's weights are fixed for the sampler's life: its convolutions pack them once, for every step.</summary>
+    readonly Nabla.NN.FrozenWeights packedWeights = new();
     readonly int[] sampleShape;
     readonly int sampleSize;
     readonly int numClasses;
@@ -192,6 +194,7 @@ public sealed class ContinuousBatchSampler : IDisposable
         try
         {
             using var _ = Tensor.NoGrad();
+            using var frozen = packedWeights.Use();
             using var scope = TensorScope.Begin();
             int rows = 0, guidedRows = 0;
             foreach (var j in jobs) { rows += j.Request.Count; if (j.Guidance > 0) guidedRows += j.Request.Count; }

@@ -71,6 +71,7 @@ public sealed class DdimSampler
     public Tensor Run(NoisePredictor model, Tensor xT, Tensor? labels, Generator gen, CancellationToken cancellation = default, Action<SamplingStep>? progress = null)
     {
         using var _ = Tensor.NoGrad();
+        using var frozen = Nabla.NN.FrozenWeights.Begin();   // the weights are fixed for the run: convolutions pack them once
         var x = xT;
         int b = x.Dim(0);
         for (int i = 0; i < Steps; i++)

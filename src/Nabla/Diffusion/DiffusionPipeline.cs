@@ -1,3 +1,4 @@
+using Nabla.NN;
 using Nabla.Models;
 
 namespace Nabla.Diffusion;
@@ -121,6 +122,7 @@ public sealed class DiffusionPipeline
         var snapIndex = snapAt?.Where(i => i >= 0 && i < S).ToList();
         int batches = (count + o.BatchSize - 1) / o.BatchSize;
         using var _ = Tensor.NoGrad();
+        using var frozen = FrozenWeights.Begin();   // the weights are fixed for the run: convolutions pack them once
         for (int bi = 0, start = 0; start < count; bi++, start += o.BatchSize)
         {
             int b = Math.Min(o.BatchSize, count - start);

@@ -1,3 +1,4 @@
+using Nabla.NN;
 using Nabla.Models;
 
 namespace Nabla.Diffusion;
@@ -165,6 +166,7 @@ public sealed class VariationalBound
         var shape = new int[x0.Rank];
         for (int k = 1; k < x0.Rank; k++) shape[k] = x0.Dim(k);
         using var _ = Tensor.NoGrad();
+        using var frozen = FrozenWeights.Begin();
         for (int start = 0; start < pairs.Count; start += BatchSize)
         {
             ct.ThrowIfCancellationRequested();

@@ -1,36 +1,42 @@
 namespace Nabla.Kernels;
 
 /// <summary>
-/// A stride-1 convolution of one image without an im2col matrix ("implicit GEMM"): the image is copied once into a
-/// zero-padded buffer xp [C, Hp, Wp] (Hp = H + 2·PH, Wp = W + 2·PW), and on the padded grid, output position
-/// j = oh·Wp + ow of column-matrix row (c, ki, kj) reads xp at j + off(c, ki, kj) with off = c·Hp·Wp + ki·DH·Wp + kj·DW.
-/// So y = W · B with B[p, j] = xp[off[p] + j], a GEMM whose B rows are read in place (<see cref="Gemm.SgemmRowTable"/>);
-/// the OH rows of OW valid columns are then gathered from the Wp-wide grid. The column matrix is never written: a
-/// 3×3 convolution moves about a ninth of the data im2col moves.
+/// A convolution of one image without an im2col matrix ("implicit GEMM"). The image is copied once into a zero-padded
+/// buffer (pad PH, PW), split by stride phase: plane (c, a, b) holds xq[c, a, b, u, v] = xpad[c, u·SH + a, v·SW + b]
+/// on a Hq×Wq grid (Hq = ⌈(H + 2·PH)/SH⌉, Wq = ⌈(W + 2·PW)/SW⌉; for stride 1 it is simply the padded image). Output
+/// position j = oh·Wq + ow of column-matrix row (c, ki, kj) then reads the buffer at j + off(c, ki, kj), with
+/// off = plane(c, ki·DH mod SH, kj·DW mod SW) + ⌊ki·DH/SH⌋·Wq + ⌊kj·DW/SW⌋, since
+/// xpad[oh·SH + ki·DH, ow·SW + kj·DW] = xq[c, a, b, oh + ⌊ki·DH/SH⌋, ow + ⌊kj·DW/SW⌋]. So y = W · B with
+/// B[p, j] = buffer[off[p] + j], a GEMM whose B rows are read in place (<see cref="Gemm.SgemmRowTable"/>); the OH rows
+/// of OW valid columns are then gathered from the Wq-wide grid. The column matrix is never written: a 3×3
+/// convolution moves about a ninth of the data im2col moves at stride 1, and about 4/9 of it at stride 2.
 /// </summary>
 public static unsafe class ImplicitConv
 {
-    /// <summary>Stride 1 and a GEMM kernel with a row-table product (AVX-512 or AVX2).</summary>
-    public static bool Supports(in ConvGeometry g) => Gemm.RowTableSupported && g.SH == 1 && g.SW == 1 && g.OH > 0 && g.OW > 0;
+    /// <summary>A GEMM kernel with a row-table product (AVX-512 or AVX2) and a non-empty output.</summary>
+    public static bool Supports(in ConvGeometry g) => Gemm.RowTableSupported && g.OH > 0 && g.OW > 0;
 
-    static int Hp(in ConvGeometry g) => g.H + 2 * g.PH;
-    static int Wp(in ConvGeometry g) => g.W + 2 * g.PW;
+    static int Hq(in ConvGeometry g) => (g.H + 2 * g.PH + g.SH - 1) / g.SH;
+    static int Wq(in ConvGeometry g) => (g.W + 2 * g.PW + g.SW - 1) / g.SW;
 
-    /// <summary>Floats of the padded-image buffer: C·Hp·Wp plus one micro-panel of slack read past the end.</summary>
-    public static int PaddedLength(in ConvGeometry g) => g.C * Hp(g) * Wp(g) + 32;
+    /// <summary>Floats of the padded-image buffer: C·SH·SW·Hq·Wq plus one micro-panel of slack read past the end.</summary>
+    public static int PaddedLength(in ConvGeometry g) => g.C * g.SH * g.SW * Hq(g) * Wq(g) + 32;
 
-    /// <summary>Columns of the GEMM on the padded grid: (OH − 1)·Wp + OW.</summary>
-    public static int GridColumns(in ConvGeometry g) => (g.OH - 1) * Wp(g) + g.OW;
+    /// <summary>Columns of the GEMM on the phase grid: (OH − 1)·Wq + OW.</summary>
+    public static int GridColumns(in ConvGeometry g) => (g.OH - 1) * Wq(g) + g.OW;
 
-    /// <summary>The row table off[(c·KH + ki)·KW + kj] = c·Hp·Wp + ki·DH·Wp + kj·DW (length C·KH·KW).</summary>
+    /// <summary>The row table off[(c·KH + ki)·KW + kj] (length C·KH·KW), as in the class summary.</summary>
     public static int[] Offsets(in ConvGeometry g)
     {
         var off = new int[g.Rows];
-        int hp = Hp(g), wp = Wp(g);
+        int hq = Hq(g), wq = Wq(g);
         for (int c = 0, r = 0; c < g.C; c++)
             for (int ki = 0; ki < g.KH; ki++)
                 for (int kj = 0; kj < g.KW; kj++)
-                    off[r++] = c * hp * wp + ki * g.DH * wp + kj * g.DW;
+                {
+                    int dh = ki * g.DH, dw = kj * g.DW;
+                    off[r++] = ((c * g.SH + dh % g.SH) * g.SW + dw % g.SW) * hq * wq + dh / g.SH * wq + dw / g.SW;
+                }
         return off;
     }
 
@@ -49,11 +55,34 @@ public static unsafe class ImplicitConv
     public static void Forward(in ConvGeometry g, ReadOnlySpan<float> x, RowTablePackedA packedW, int cout, ReadOnlySpan<float> bias,
         Span<float> y, Span<float> padded, Span<float> grid, int[] off)
     {
-        int hp = Hp(g), wp = Wp(g), n = GridColumns(g), plane = hp * wp;
+        int wq = Wq(g), n = GridColumns(g), planes = g.C * g.SH * g.SW * Hq(g) * wq;
         if (x.Length < g.C * g.H * g.W || y.Length < cout * g.Cols || padded.Length < PaddedLength(g)
             || grid.Length < cout * n || off.Length < g.Rows || packedW.M != cout || packedW.K != g.Rows)
             throw new ArgumentException("ImplicitConv.Forward: a buffer is shorter than the geometry needs");
-        // the padded image: zero borders, image rows copied in, zero slack
+        if (g.SH == 1 && g.SW == 1) Pad(g, x, padded);
+        else PhaseSplit(g, x, padded);
+        padded.Slice(planes, 32).Clear();
+        fixed (float* pp = padded, pg = grid)
+        fixed (int* po = off)
+            Gemm.SgemmRowTable(n, packedW, pp, po, pg, n);
+        // gather the valid columns (+ bias)
+        for (int o = 0; o < cout; o++)
+        {
+            float b = bias.IsEmpty ? 0f : bias[o];
+            for (int oh = 0; oh < g.OH; oh++)
+            {
+                var src = grid.Slice(o * n + oh * wq, g.OW);
+                var dst = y.Slice((o * g.OH + oh) * g.OW, g.OW);
+                if (b != 0f) System.Numerics.Tensors.TensorPrimitives.Add(src, b, dst);
+                else src.CopyTo(dst);
+            }
+        }
+    }
+
+    /// <summary>Stride 1: the padded image (zero borders, image rows copied in).</summary>
+    static void Pad(in ConvGeometry g, ReadOnlySpan<float> x, Span<float> padded)
+    {
+        int hp = g.H + 2 * g.PH, wp = g.W + 2 * g.PW, plane = hp * wp;
         for (int c = 0; c < g.C; c++)
         {
             var pc = padded.Slice(c * plane, plane);
@@ -67,21 +96,27 @@ public static unsafe class ImplicitConv
                 row.Slice(g.PW + g.W).Clear();
             }
         }
-        padded.Slice(g.C * plane, 32).Clear();
-        fixed (float* pp = padded, pg = grid)
-        fixed (int* po = off)
-            Gemm.SgemmRowTable(n, packedW, pp, po, pg, n);
-        // gather the valid columns (+ bias)
-        for (int o = 0; o < cout; o++)
-        {
-            float b = bias.IsEmpty ? 0f : bias[o];
-            for (int oh = 0; oh < g.OH; oh++)
-            {
-                var src = grid.Slice(o * n + oh * wp, g.OW);
-                var dst = y.Slice((o * g.OH + oh) * g.OW, g.OW);
-                if (b != 0f) System.Numerics.Tensors.TensorPrimitives.Add(src, b, dst);
-                else src.CopyTo(dst);
-            }
-        }
+    }
+
+    /// <summary>A stride above 1: the padded image split into its SH·SW phase planes (zeros where padding falls).</summary>
+    static void PhaseSplit(in ConvGeometry g, ReadOnlySpan<float> x, Span<float> padded)
+    {
+        int hq = Hq(g), wq = Wq(g), plane = hq * wq, sh = g.SH, sw = g.SW;
+        padded.Slice(0, g.C * sh * sw * plane).Clear();
+        fixed (float* px = x, pp = padded)
+            for (int c = 0; c < g.C; c++)
+                for (int h = 0; h < g.H; h++)
+                {
+                    int r = h + g.PH;
+                    float* src = px + (c * g.H + h) * g.W;
+                    float* rowBase = pp + (c * sh + r % sh) * sw * plane + r / sh * wq;   // phase (a, 0) row u
+                    for (int b = 0; b < sw; b++)
+                    {
+                        // pixels w with (w + PW) mod SW = b go to plane (a, b) at v = (w + PW) / SW
+                        int w0 = ((b - g.PW) % sw + sw) % sw;
+                        float* dst = rowBase + b * plane + (w0 + g.PW) / sw;
+                        for (int w = w0; w < g.W; w += sw) *dst++ = src[w];
+                    }
+                }
     }
 }

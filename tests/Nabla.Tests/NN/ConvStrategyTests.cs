@@ -48,6 +48,37 @@ public class ConvStrategyTests
         }
     });
 
+    /// <summary>Strided forward passes over the input's stride phases (and their ∂x) against im2col: odd sizes, no
+    /// padding, padding beyond a phase, unequal strides, stride 3, dilation with stride, a kernel smaller than the stride.</summary>
+    static void StridedAgainstIm2Col(GemmKernel kernel) => KernelSelection.With(kernel, () =>
+    {
+        foreach (var (kh, kw, sh, sw, ph, pw, dh, dw, hw) in new[] { (3, 3, 2, 2, 0, 0, 1, 1, 23), (5, 5, 2, 2, 2, 2, 1, 1, 24), (3, 3, 3, 3, 1, 1, 1, 1, 23),
+                     (3, 3, 2, 1, 1, 1, 1, 1, 21), (3, 5, 1, 2, 1, 2, 1, 1, 22), (3, 3, 2, 2, 2, 2, 2, 2, 24), (1, 1, 2, 2, 0, 0, 1, 1, 23), (2, 2, 3, 3, 1, 0, 1, 1, 25) })
+        {
+            (float[] y, float[] gx, float[] gw, float[] gb) RunOne()
+            {
+                var gen = new Generator(5);
+                var x = Tensor.Randn(gen, 3, 5, hw, hw + 1); x.RequiresGrad = true;
+                var w = (Tensor.Randn(gen, 7, 5, kh, kw) * 0.2f).Detach(); w.RequiresGrad = true;
+                var b = Tensor.Randn(gen, 7).Detach(); b.RequiresGrad = true;
+                var y = Functional.Conv2d(x, w, b, (sh, sw), (ph, pw), (dh, dw));
+                (y * Tensor.Randn(gen, y.Shape)).Sum().Backward();
+                return (y.ToArray(), x.Grad!.ToArray(), w.Grad!.ToArray(), b.Grad!.ToArray());
+            }
+            var previous = Functional.ConvAlgorithm;
+            (float[] y, float[] gx, float[] gw, float[] gb) want;
+            try { Functional.ConvAlgorithm = ConvAlgorithm.Im2Col; want = RunOne(); }
+            finally { Functional.ConvAlgorithm = previous; }
+            var got = RunOne();
+            string what = $"{kernel} k=({kh},{kw}) s=({sh},{sw}) p=({ph},{pw}) d=({dh},{dw}) {hw}×{hw + 1}";
+            Close(want.y, got.y, what + " y"); Close(want.gx, got.gx, what + " ∂x");
+            Close(want.gw, got.gw, what + " ∂W"); Close(want.gb, got.gb, what + " ∂b");
+        }
+    });
+
+    [KernelFact(GemmKernel.Avx512)] public void Avx512StridedForwardMatchesIm2Col() => StridedAgainstIm2Col(GemmKernel.Avx512);
+    [KernelFact(GemmKernel.Avx2)] public void Avx2StridedForwardMatchesIm2Col() => StridedAgainstIm2Col(GemmKernel.Avx2);
+
     [KernelFact(GemmKernel.Avx512)] public void Avx512StrategiesMatchIm2Col() => AgainstIm2Col(GemmKernel.Avx512);
     [KernelFact(GemmKernel.Avx2)] public void Avx2StrategiesMatchIm2Col() => AgainstIm2Col(GemmKernel.Avx2);
     [KernelFact(GemmKernel.Portable)] public void PortableStrategiesMatchIm2Col() => AgainstIm2Col(GemmKernel.Portable);
@@ -61,8 +92,9 @@ public class ConvStrategyTests
         Assert.Equal(ConvStrategyKind.ImplicitGemm, ConvStrategy.Choose(same, 1, transposed: false));
         Assert.Contains("implicit GEMM", ConvStrategy.Explain(same, 1, false));
         Assert.Equal(ConvStrategyKind.ImplicitGemm, ConvStrategy.Choose(strided, 1, false));
-        Assert.Contains("stride (2, 2) forward by im2col, ∂x as 4 stride-1 sub-pixel products", ConvStrategy.Explain(strided, 1, false));
-        Assert.Equal(ConvStrategyKind.Im2Col, ConvStrategy.Choose(strided with { DH = 2, DW = 2 }, 1, false));
+        Assert.Contains("stride (2, 2) forward over the input's 4 stride phases, ∂x as 4 stride-1 sub-pixel products", ConvStrategy.Explain(strided, 1, false));
+        Assert.Equal(ConvStrategyKind.ImplicitGemm, ConvStrategy.Choose(strided with { DH = 2, DW = 2 }, 1, false));
+        Assert.Contains("∂x by the col2im fold (dilation > 1)", ConvStrategy.Explain(strided with { DH = 2, DW = 2 }, 1, false));
         Assert.Equal(ConvStrategyKind.Im2Col, ConvStrategy.Choose(pointwise, 1, false));
         Assert.Equal(ConvStrategyKind.Grouped, ConvStrategy.Choose(same, 4, false));
         Assert.Equal(ConvStrategyKind.ImplicitGemm, ConvStrategy.Choose(strided, 1, transposed: true));

@@ -52,3 +52,26 @@ public sealed class KernelSelection
         finally { WorkerPool.Threads = previous; }
     }
 }
+
+/// <summary>
+/// A test of the row-table (implicit-GEMM) convolution paths: reported as skipped, with the reason, where the selected
+/// kernel has no row-table product (the portable kernel, e.g. under <c>NABLA_GEMM_KERNEL=portable</c>).
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class RowTableFactAttribute : FactAttribute
+{
+    public RowTableFactAttribute()
+    {
+        if (!Gemm.RowTableSupported) Skip = $"the {Gemm.Kernel} GEMM kernel has no row-table product (implicit-GEMM convolutions)";
+    }
+}
+
+/// <summary>The theory form of <see cref="RowTableFactAttribute"/>.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class RowTableTheoryAttribute : TheoryAttribute
+{
+    public RowTableTheoryAttribute()
+    {
+        if (!Gemm.RowTableSupported) Skip = $"the {Gemm.Kernel} GEMM kernel has no row-table product (implicit-GEMM convolutions)";
+    }
+}

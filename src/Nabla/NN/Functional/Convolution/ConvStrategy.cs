@@ -5,8 +5,8 @@ namespace Nabla.NN;
 /// <summary>The algorithms that compute a convolution.</summary>
 public enum ConvStrategyKind
 {
-    /// <summary>Row-table products, no im2col matrix: stride-1 forward and ∂x; strided ∂x and transposed forward as
-    /// stride-1 sub-pixel products (no col2im fold); the rest (strided forward, ∂W) by im2col chunks.</summary>
+    /// <summary>Row-table products, no im2col matrix: the forward pass (strided ones over the input's stride phases) and
+    /// stride-1 ∂x; strided ∂x and transposed forward as stride-1 sub-pixel products (no col2im fold); ∂W by im2col chunks.</summary>
     ImplicitGemm,
     /// <summary>im2col / col2im over chunks of images, one GEMM per chunk.</summary>
     Im2Col,
@@ -20,8 +20,8 @@ public static class ConvStrategy
     /// <summary>
     /// The algorithm for a convolution of this geometry (one group of one image; for a transposed convolution the
     /// geometry of its adjoint). Grouped for groups &gt; 1; implicit GEMM when <see cref="Functional.ConvAlgorithm"/> is
-    /// <see cref="ConvAlgorithm.Auto"/>, the GEMM kernel reads B through a row table, and the geometry is a stride-1
-    /// non-pointwise convolution, a strided one with dilation 1, or a transposed one with dilation 1; im2col otherwise.
+    /// <see cref="ConvAlgorithm.Auto"/>, the GEMM kernel reads B through a row table, and the geometry is a
+    /// non-pointwise convolution or a transposed one with dilation 1; im2col otherwise.
     /// </summary>
     public static ConvStrategyKind Choose(in ConvGeometry g, int groups, bool transposed)
     {
@@ -37,12 +37,13 @@ public static class ConvStrategy
         ConvStrategyKind.ImplicitGemm => transposed
             ? $"implicit GEMM: a transposed convolution as {g.SH * g.SW} stride-1 sub-pixel products, the {Gemm.Kernel} kernel reading the padded input through a row table (no col2im fold)"
             : g.SH != 1 || g.SW != 1
-            ? $"implicit GEMM: stride ({g.SH}, {g.SW}) forward by im2col, ∂x as {g.SH * g.SW} stride-1 sub-pixel products through the {Gemm.Kernel} kernel's row table"
+            ? $"implicit GEMM: stride ({g.SH}, {g.SW}) forward over the input's {g.SH * g.SW} stride phases, ∂x " + (g.DH == 1 && g.DW == 1
+                ? $"as {g.SH * g.SW} stride-1 sub-pixel products" : "by the col2im fold (dilation > 1)") + $", through the {Gemm.Kernel} kernel's row table"
             : $"implicit GEMM: stride 1 and the {Gemm.Kernel} kernel reads the padded image through a row table",
         _ => Functional.ConvAlgorithm == ConvAlgorithm.Im2Col ? "im2col: forced by ConvAlgorithm.Im2Col (NABLA_CONV)"
             : !Gemm.RowTableSupported ? $"im2col: the {Gemm.Kernel} kernel has no row-table product"
             : transposed ? $"im2col: dilation ({g.DH}, {g.DW}) > 1 (a transposed convolution is then a product and a col2im fold)"
             : g.IsPointwise ? "im2col: a 1×1 stride-1 kernel multiplies the image itself"
-            : $"im2col: stride ({g.SH}, {g.SW}) with dilation ({g.DH}, {g.DW}) > 1",
+            : "im2col: an empty output",
     };
 }

@@ -3,12 +3,12 @@ using Nabla.Kernels;
 namespace Nabla.NN;
 
 /// <summary>
-/// The implicit-GEMM strategy (ungrouped, no column matrix written): a stride-1 convolution's forward pass multiplies
-/// the weights by the zero-padded image read through a row table (<see cref="ImplicitConv"/>), image by image, and its
-/// ∂x is the same kind of convolution of ∂y with the flipped, transposed kernel; a strided convolution's ∂x and a
-/// transposed convolution's forward pass (the same adjoint) run as stride-1 sub-pixel products
-/// (<see cref="SubPixelConv"/>) instead of a col2im fold. A strided forward pass and ∂W keep the im2col chunks of
-/// <see cref="Im2ColConv"/>.
+/// The implicit-GEMM strategy (ungrouped, no column matrix written): a convolution's forward pass multiplies the
+/// weights by the zero-padded image (split into stride phases when strided) read through a row table
+/// (<see cref="ImplicitConv"/>), image by image; a stride-1 convolution's ∂x is the same kind of convolution of ∂y with
+/// the flipped, transposed kernel; a strided convolution's ∂x and a transposed convolution's forward pass (the same
+/// adjoint) run as stride-1 sub-pixel products (<see cref="SubPixelConv"/>) instead of a col2im fold. ∂W keeps the
+/// im2col chunks of <see cref="Im2ColConv"/>.
 /// </summary>
 internal sealed class ImplicitGemmConv : Im2ColConv
 {
@@ -16,18 +16,18 @@ internal sealed class ImplicitGemmConv : Im2ColConv
 
     /// <summary>
     /// A GEMM kernel that reads B through a row table, and: for a transposed convolution, dilation 1 (sub-pixel
-    /// forward); for a convolution, not a plain 1×1 product, and stride 1 (row-table forward and ∂x) or dilation 1
-    /// (im2col forward, sub-pixel ∂x).
+    /// forward); for a convolution, not a plain 1×1 product (row-table forward; ∂x by row table at stride 1, by
+    /// sub-pixel products when strided with dilation 1, else by the col2im fold).
     /// </summary>
     public static bool Applies(in ConvGeometry g, bool transposed) => transposed ? SubPixelConv.Supports(g)
-        : !g.IsPointwise && (Strided(g) ? SubPixelConv.Supports(g) : ImplicitConv.Supports(g));
+        : !g.IsPointwise && ImplicitConv.Supports(g);
 
     static bool Strided(in ConvGeometry g) => g.SH != 1 || g.SW != 1;
 
     protected override void Forward(ConvGeometry g, float[] xd, float[] wd, int Cout, float[]? bd, float[] y, int N, int workers, int chunk, bool direct)
     {
-        if (Strided(g)) base.Forward(g, xd, wd, Cout, bd, y, N, workers, chunk, direct);
-        else ImplicitBatch(g, xd, wd, Cout, bd, y, N, workers);
+        ImplicitBatch(g, xd, FrozenWeights.Get(wd, g, Kind(2, Cout), () => new ImplicitPlan(ImplicitConv.Offsets(g), ImplicitConv.PackWeights(g, wd, Cout))),
+            Cout, bd, y, N, workers);
     }
 
     protected override bool WritesTransposedWhole(in ConvGeometry g) => SubPixelConv.Supports(g);
@@ -54,24 +54,28 @@ internal sealed class ImplicitGemmConv : Im2ColConv
         var gt = new ConvGeometry(cout, g.OH, g.OW, g.KH, g.KW, 1, 1, ph, pw, g.DH, g.DW, g.H, g.W);
         if (!ImplicitConv.Supports(gt)) return false;
         int taps = g.KH * g.KW, kt = cout * taps;
-        var wt = ImageBatch.Rent(cin * kt);   // W′ as [cin, cout·KH·KW]
-        try
+        var plan = FrozenWeights.Get(w, gt, Kind(3, cin), () =>
         {
-            for (int o = 0; o < cout; o++)
-                for (int c = 0; c < cin; c++)
-                    for (int t = 0; t < taps; t++)
-                        wt[c * kt + o * taps + (taps - 1 - t)] = w[(o * cin + c) * taps + t];
-            ImplicitBatch(gt, gy, wt, cin, null, gx, n, workers);
-        }
-        finally { ImageBatch.Return(wt); }
+            var wt = ImageBatch.Rent(cin * kt);   // W′ as [cin, cout·KH·KW]
+            try
+            {
+                for (int o = 0; o < cout; o++)
+                    for (int c = 0; c < cin; c++)
+                        for (int t = 0; t < taps; t++)
+                            wt[c * kt + o * taps + (taps - 1 - t)] = w[(o * cin + c) * taps + t];
+                return new ImplicitPlan(ImplicitConv.Offsets(gt), ImplicitConv.PackWeights(gt, wt, cin));
+            }
+            finally { ImageBatch.Return(wt); }
+        });
+        ImplicitBatch(gt, gy, plan, cin, null, gx, n, workers);
         return true;
     }
 
     /// <summary>output[i] = the adjoint of the convolution g (weights w [cz, g.C, KH, KW]) applied to input[i] (+ bias), for
-    /// the n images of a batch, images claimed dynamically by the workers; the sub-kernels are packed once for all images.</summary>
+    /// the n images of a batch, images claimed dynamically by the workers; the sub-kernels are packed once for all images (and, in a <see cref="FrozenWeights"/> scope, once for all calls).</summary>
     static void SubPixelBatch(ConvGeometry g, float[] input, float[] w, int cz, float[]? bias, float[] output, int n, int workers)
     {
-        var plan = new SubPixelConv(g, w, cz);
+        var plan = FrozenWeights.Get(w, g, Kind(1, cz), () => new SubPixelConv(g, w, cz));
         int inPer = cz * g.OH * g.OW, outPer = g.C * g.H * g.W;
         var next = new int[1];
         ImageBatch.For(workers, workers, (_, _, _) =>
@@ -86,12 +90,20 @@ internal sealed class ImplicitGemmConv : Im2ColConv
         });
     }
 
+    /// <summary>Row table and packed weights of a stride-1 convolution (<see cref="ImplicitConv"/>).</summary>
+    sealed record ImplicitPlan(int[] Off, RowTablePackedA W);
+
+    /// <summary>The kinds of derived weights cached by <see cref="FrozenWeights"/>: sub-pixel plan (1), forward (2), ∂x (3),
+    /// with the other channel count (a weight array could in principle serve two roles).</summary>
+    static int Kind(int what, int channels) => channels * 4 + what;
+
     /// <summary>output[i] = w ⊛ input[i] (+ bias) for the n images of a batch, one <see cref="ImplicitConv"/> per image,
-    /// images claimed dynamically by the workers (each writes its own output block).</summary>
-    static void ImplicitBatch(ConvGeometry g, float[] input, float[] w, int cout, float[]? bias, float[] output, int n, int workers)
+    /// images claimed dynamically by the workers (each writes its own output block); the weights are packed once for
+    /// all images (and, in a <see cref="FrozenWeights"/> scope, once for all calls).</summary>
+    static void ImplicitBatch(ConvGeometry g, float[] input, ImplicitPlan plan, int cout, float[]? bias, float[] output, int n, int workers)
     {
-        var offs = ImplicitConv.Offsets(g);
-        var packedW = ImplicitConv.PackWeights(g, w, cout);  // once for all images
+        var offs = plan.Off;
+        var packedW = plan.W;
         int padLen = ImplicitConv.PaddedLength(g), gridLen = cout * ImplicitConv.GridColumns(g);
         int inPer = g.C * g.H * g.W, outPer = cout * g.OH * g.OW;
         var next = new int[1];
