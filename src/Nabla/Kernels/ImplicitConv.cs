@@ -1,3 +1,6 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace Nabla.Kernels;
 
 /// <summary>
@@ -110,6 +113,7 @@ public static unsafe class ImplicitConv
                     int r = h + g.PH;
                     float* src = px + (c * g.H + h) * g.W;
                     float* rowBase = pp + (c * sh + r % sh) * sw * plane + r / sh * wq;   // phase (a, 0) row u
+                    if (sw == 2) { Deinterleave(src, g.W, g.PW, rowBase, rowBase + plane); continue; }
                     for (int b = 0; b < sw; b++)
                     {
                         // pixels w with (w + PW) mod SW = b go to plane (a, b) at v = (w + PW) / SW
@@ -118,5 +122,37 @@ public static unsafe class ImplicitConv
                         for (int w = w0; w < g.W; w += sw) *dst++ = src[w];
                     }
                 }
+    }
+
+    /// <summary>
+    /// Column stride 2: pixel w of a row (padded column s = w + pw) goes to <paramref name="even"/>[s/2] when s is even,
+    /// else to <paramref name="odd"/>[s/2]; pairs (even s, odd s) are split 8 and 4 at a time by shuffles.
+    /// </summary>
+    static void Deinterleave(float* src, int width, int pw, float* even, float* odd)
+    {
+        int w = 0;
+        if ((pw & 1) == 1 && width > 0) { odd[pw / 2] = src[0]; w = 1; }
+        int v = (w + pw) / 2;   // w + pw is even from here on
+        if (Avx2.IsSupported)
+            for (; w + 16 <= width; w += 16, v += 8)
+            {
+                var a = Avx.LoadVector256(src + w);
+                var b = Avx.LoadVector256(src + w + 8);
+                // per 128-bit lane: a0 a2 b0 b2 | a4 a6 b4 b6, then the 64-bit pairs reordered to a0 a2 a4 a6 b0 b2 b4 b6
+                var e = Avx2.Permute4x64(Avx.Shuffle(a, b, 0x88).AsDouble(), 0xD8).AsSingle();
+                var o = Avx2.Permute4x64(Avx.Shuffle(a, b, 0xDD).AsDouble(), 0xD8).AsSingle();
+                Avx.Store(even + v, e);
+                Avx.Store(odd + v, o);
+            }
+        if (Sse.IsSupported)
+            for (; w + 8 <= width; w += 8, v += 4)
+            {
+                var a = Sse.LoadVector128(src + w);
+                var b = Sse.LoadVector128(src + w + 4);
+                Sse.Store(even + v, Sse.Shuffle(a, b, 0x88));
+                Sse.Store(odd + v, Sse.Shuffle(a, b, 0xDD));
+            }
+        for (; w + 1 < width; w += 2, v++) { even[v] = src[w]; odd[v] = src[w + 1]; }
+        if (w < width) even[v] = src[w];
     }
 }
