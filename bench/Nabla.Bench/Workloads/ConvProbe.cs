@@ -25,10 +25,27 @@ static class ConvProbe
         }
     }
 
+    /// <summary>∂W = ∂y·colᵀ (B transposed-packed from the large column matrix) against ∂Wᵀ = col·∂yᵀ (A packed from it,
+    /// the small ∂y transposed-packed), serial, at the DDPM/cnn shapes (cout, K = cin·9, columns of a chunk).</summary>
+    static void GradWeightForms()
+    {
+        foreach (var (co, k, ld) in new[] { (32, 288, 784 * 4), (64, 576, 196 * 16), (64, 1152, 196 * 8), (32, 864, 784 * 4), (64, 288, 196 * 16), (64, 576, 49 * 32) })
+        {
+            var gm = new float[co * ld]; var col = new float[k * ld]; var acc = new float[co * k];
+            new Generator(2).FillNormal(gm); new Generator(3).FillNormal(col);
+            double Time(Action a) { a(); var t = new List<double>(); for (int r = 0; r < 9; r++) { var sw = Stopwatch.StartNew(); a(); t.Add(sw.Elapsed.TotalMilliseconds); } t.Sort(); return t[4]; }
+            double d1 = Time(() => Nabla.Kernels.Gemm.SgemmSerial(false, true, co, k, ld, gm, ld, col, ld, acc, k, 1f));
+            double d2 = Time(() => Nabla.Kernels.Gemm.SgemmSerial(false, true, k, co, ld, col, ld, gm, ld, acc, co, 1f));
+            double gf = 2.0 * co * k * ld / 1e6;
+            Console.WriteLine($"cout {co} K {k} cols {ld}: gy·colᵀ {d1:F2} ms ({gf / d1:F0} GFLOPS), col·gyᵀ {d2:F2} ms ({gf / d2:F0} GFLOPS)");
+        }
+    }
+
     public static void Run(string[] args)
     {
         int reps = args.Length > 0 ? int.Parse(args[0]) : 5;
         if (args.Length > 1 && args[1] == "parts") { Parts(); return; }
+        if (args.Length > 1 && args[1] == "dw") { GradWeightForms(); return; }
         int batch = args.Length > 1 ? int.Parse(args[1]) : 64;
         var gen = new Generator(1);
         // (cin, cout, hw, k, stride, pad, transposed)

@@ -91,6 +91,9 @@ internal class Im2ColConv
     /// <summary>Computes ∂x into <paramref name="gx"/> by a method of the strategy's own; false: use the chunked col2im loop.</summary>
     protected virtual bool GradInput(in ConvGeometry g, float[] gy, float[] wd, int cout, int cin, int n, int workers, float[] gx) => false;
 
+    /// <summary>From this many output channels ∂W is computed as ∂Wᵀ = col·∂yᵀ (see the backward pass).</summary>
+    const int GradWeightTransposedFrom = 16;
+
     /// <summary>Conv2d with groups = 1: per chunk y = W·col, ∂W += ∂y·colᵀ, ∂x = col2im(Wᵀ·∂y).</summary>
     public Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, in ConvGeometry geo)
     {
@@ -124,6 +127,10 @@ internal class Im2ColConv
                     float[]? gm = B > 1 ? ImageBatch.Rent(Cout * B * L) : null;
                     float[]? acc = null;
                     if (needW) acc = grads.GwFor(w);
+                    // ∂Wᵀ = col·∂yᵀ packs the large column matrix as A (rows in step) and only the small ∂y transposed: 1.1–1.7×
+                    // faster than ∂W = ∂y·colᵀ at the DDPM/cnn shapes; the slot's ∂Wᵀ is added transposed into ∂W at the end
+                    float[]? accT = needW && Cout >= GradWeightTransposedFrom ? ImageBatch.Rent(K * Cout) : null;
+                    if (accT != null) Array.Clear(accT, 0, K * Cout);
                     try
                     {
                         for (int nb = w * B; nb < N; nb += workers * B)  // fixed chunks per slot: ∂W sums in the same order every run
@@ -135,7 +142,8 @@ internal class Im2ColConv
                             {
                                 ReadOnlySpan<float> cmat = direct ? xd.AsSpan(nb * Cin * HW, Cin * HW) : col;
                                 if (!direct) for (int i = 0; i < b; i++) Im2Col.Unfold(g, xd.AsSpan((nb + i) * Cin * HW, Cin * HW), col.AsSpan(i * L), ld);
-                                Gemm.SgemmSerial(false, true, Cout, K, ld, gmat, ld, cmat, ld, acc, K, beta: 1f);
+                                if (accT != null) Gemm.SgemmSerial(false, true, K, Cout, ld, cmat, ld, gmat, ld, accT, Cout, beta: 1f);
+                                else Gemm.SgemmSerial(false, true, Cout, K, ld, gmat, ld, cmat, ld, acc, K, beta: 1f);
                             }
                             if (needX)
                             {
@@ -147,8 +155,11 @@ internal class Im2ColConv
                                 }
                             }
                         }
+                        if (accT != null)
+                            for (int o = 0; o < Cout; o++)
+                                for (int r = 0; r < K; r++) acc![o * K + r] += accT[r * Cout + o];
                     }
-                    finally { ImageBatch.Return(col); ImageBatch.Return(dcol); ImageBatch.Return(gm); }
+                    finally { ImageBatch.Return(col); ImageBatch.Return(dcol); ImageBatch.Return(gm); ImageBatch.Return(accT); }
                 });
             }
             grads.Finish(gy, N, Cout, L);
@@ -214,6 +225,10 @@ internal class Im2ColConv
                     float[] col = ImageBatch.Rent(K * B * HWin), xm = ImageBatch.Rent(Cin * B * HWin);
                     float[]? acc = null;
                     if (needW) acc = grads.GwFor(w);
+                    // ∂Wᵀ = col·∂yᵀ packs the large column matrix as A (rows in step) and only the small ∂y transposed: 1.1–1.7×
+                    // faster than ∂W = ∂y·colᵀ at the DDPM/cnn shapes; the slot's ∂Wᵀ is added transposed into ∂W at the end
+                    float[]? accT = needW && Cout >= GradWeightTransposedFrom ? ImageBatch.Rent(K * Cout) : null;
+                    if (accT != null) Array.Clear(accT, 0, K * Cout);
                     try
                     {
                         for (int nb = w * B; nb < N; nb += workers * B)  // fixed chunks per slot: ∂W sums in the same order every run
