@@ -59,6 +59,7 @@ public static class DdpmWorkload
         var sampleMs = new List<double>();
         model.Eval();
         using (Tensor.NoGrad())
+        using (FrozenWeights.Begin())   // a sampling run, as AncestralSampler.Run opens it: the weights are packed once
         {
             for (int t = 999; t > 949; t--)
             {

@@ -107,18 +107,22 @@ public sealed unsafe class SubPixelConv
     /// </summary>
     void Scatter(Phase ph, ReadOnlySpan<float> grid, Span<float> output, ReadOnlySpan<float> bias)
     {
-        int x0 = ph.Q0w * g.SW + ph.Rw - g.PW;
-        for (int o = 0; o < g.C; o++)
-        {
-            float b = bias.IsEmpty ? 0f : bias[o];
-            for (int m = 0; m < ph.Nqh; m++)
+        int x0 = ph.Q0w * g.SW + ph.Rw - g.PW, sw = g.SW, nq = ph.Nqw;
+        // bounds: the last column written, x0 + (Nqw − 1)·SW, is < W by Axis (q < Nqw ⇔ (q0 + q)·s + r − p ≤ W − 1)
+        if (output.Length < g.C * g.H * g.W || (!grid.IsEmpty && grid.Length < g.C * ph.Columns))
+            throw new ArgumentException("SubPixelConv.Scatter: a buffer is shorter than the geometry needs");
+        fixed (float* po = output, pg = grid)
+            for (int o = 0; o < g.C; o++)
             {
-                var dst = output.Slice((o * g.H + (ph.Q0h + m) * g.SH + ph.Rh - g.PH) * g.W);
-                if (grid.IsEmpty) { for (int j = 0; j < ph.Nqw; j++) dst[x0 + j * g.SW] = b; continue; }
-                var src = grid.Slice(o * ph.Columns + m * ph.WinW, ph.Nqw);
-                for (int j = 0; j < src.Length; j++) dst[x0 + j * g.SW] = src[j] + b;
+                float b = bias.IsEmpty ? 0f : bias[o];
+                for (int m = 0; m < ph.Nqh; m++)
+                {
+                    float* dst = po + (o * g.H + (ph.Q0h + m) * g.SH + ph.Rh - g.PH) * g.W + x0;
+                    if (pg == null) { for (int j = 0; j < nq; j++) dst[j * sw] = b; continue; }
+                    float* src = pg + o * ph.Columns + m * ph.WinW;
+                    for (int j = 0; j < nq; j++) dst[j * sw] = src[j] + b;
+                }
             }
-        }
     }
 
     /// <summary>The zero-padded window of z a phase reads: padded[c, ρ, κ] = z[c, ρ + q0h − (Th − 1), κ + q0w − (Tw − 1)] or 0.</summary>
