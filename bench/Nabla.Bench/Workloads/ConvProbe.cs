@@ -41,11 +41,38 @@ static class ConvProbe
         }
     }
 
+    /// <summary>A 3×3 row-table product (cout 32/64, cin 32/64) with the rows as a convolution reads them (offsets
+    /// c·plane + ki·Wp + kj: unaligned) against the same product with every row 64-byte aligned (one copy of the
+    /// image per kj shift, rows padded to 16 floats), serial.</summary>
+    static unsafe void RowAlignment()
+    {
+        foreach (var (co, ci, hw) in new[] { (32, 32, 28), (64, 64, 14), (64, 128, 14) })
+        {
+            int wp = hw + 2, hp = hw + 2, wa = (wp + 15) / 16 * 16, k = ci * 9;
+            var w = new float[co * k]; new Generator(4).FillNormal(w);
+            var packed = Nabla.Kernels.Gemm.PackRowTableA(co, k, w, k);
+            int nU = (hw - 1) * wp + hw, nA = (hw - 1) * wa + hw;
+            float* buf = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(3 * ci * hp * wa + 64) * 4, 64);
+            float* c = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(co * nA + 64) * 4, 64);
+            new Span<float>(buf, 3 * ci * hp * wa + 64).Fill(0.5f);
+            int[] offU = new int[k], offA = new int[k];
+            for (int cc = 0, r = 0; cc < ci; cc++) for (int ki = 0; ki < 3; ki++) for (int kj = 0; kj < 3; kj++, r++)
+            { offU[r] = cc * hp * wp + ki * wp + kj; offA[r] = kj * ci * hp * wa + cc * hp * wa + ki * wa; }
+            double Time(int[] off, int n) { fixed (int* po = off) { Nabla.Kernels.Gemm.SgemmRowTable(n, packed, buf, po, c, n); var t = new List<double>();
+                for (int r = 0; r < 15; r++) { var sw = Stopwatch.StartNew(); for (int i = 0; i < 16; i++) Nabla.Kernels.Gemm.SgemmRowTable(n, packed, buf, po, c, n); t.Add(sw.Elapsed.TotalMilliseconds / 16); }
+                t.Sort(); return t[7]; } }
+            double tu = Time(offU, nU), ta = Time(offA, nA), gf = 2.0 * co * k * hw * hw / 1e6;
+            Console.WriteLine($"{ci}->{co} @{hw}: unaligned rows {tu:F3} ms ({gf / tu:F0} GFLOPS useful), aligned rows {ta:F3} ms ({gf / ta:F0} GFLOPS useful)");
+            System.Runtime.InteropServices.NativeMemory.AlignedFree(buf); System.Runtime.InteropServices.NativeMemory.AlignedFree(c);
+        }
+    }
+
     public static void Run(string[] args)
     {
         int reps = args.Length > 0 ? int.Parse(args[0]) : 5;
         if (args.Length > 1 && args[1] == "parts") { Parts(); return; }
         if (args.Length > 1 && args[1] == "dw") { GradWeightForms(); return; }
+        if (args.Length > 1 && args[1] == "align") { RowAlignment(); return; }
         int batch = args.Length > 1 ? int.Parse(args[1]) : 64;
         var gen = new Generator(1);
         // (cin, cout, hw, k, stride, pad, transposed)
