@@ -59,24 +59,34 @@ public static unsafe partial class Gemm
     /// <see cref="ParallelThresholds.RowTableWork"/> splits its columns over the <see cref="WorkerPool"/> (one image at batch 1
     /// uses every core); called from inside a pool job it runs on the calling thread.
     /// </summary>
-    internal static void SgemmRowTable(int n, RowTablePackedA packedA, float* b, int* off, float* c, int ldc)
+    /// <remarks>With <paramref name="wholeTiles"/>, C is scratch with room for whole micro-tiles — <see cref="RowTableGridRows"/>
+    /// rows and ldc ≥ <see cref="RowTableGridColumns"/> — and every tile is stored whole (the rows and columns past m and n
+    /// get values that are never read), so no partial tile goes through a temporary.</remarks>
+    internal static void SgemmRowTable(int n, RowTablePackedA packedA, float* b, int* off, float* c, int ldc, bool wholeTiles = false)
     {
         if (n <= 0) throw new ArgumentOutOfRangeException(nameof(n), $"SgemmRowTable: n must be positive, got {n}");
         int NR = Tile(packedA.Kernel).NR, threads = WorkerPool.Threads;
         long work = (long)packedA.M * n * packedA.K;
         int parts = threads > 1 && work >= ParallelThresholds.RowTableWork ? Math.Min(2 * threads, CeilDiv(n, NR)) : 1;
-        if (parts <= 1) { RowTableColumns(0, n, packedA, b, off, c, ldc); return; }
+        if (wholeTiles && ldc < RowTableGridColumns(n)) throw new ArgumentException($"SgemmRowTable: whole tiles need ldc ≥ {RowTableGridColumns(n)}, got {ldc}");
+        if (parts <= 1) { RowTableColumns(0, n, packedA, b, off, c, ldc, wholeTiles); return; }
         int panels = CeilDiv(n, NR);
         nint pb = (nint)b, po = (nint)off, pc = (nint)c;
         WorkerPool.For(parts, part =>
         {
             int j0 = (int)((long)panels * part / parts) * NR, j1 = Math.Min(n, (int)((long)panels * (part + 1) / parts) * NR);
-            if (j1 > j0) RowTableColumns(j0, j1, packedA, (float*)pb, (int*)po, (float*)pc, ldc);
+            if (j1 > j0) RowTableColumns(j0, j1, packedA, (float*)pb, (int*)po, (float*)pc, ldc, wholeTiles);
         });
     }
 
+    /// <summary>Rows of a whole-tile C for <paramref name="m"/> rows of A: m rounded up to 24 (a multiple of every kernel's tile height).</summary>
+    internal static int RowTableGridRows(int m) => RoundUp(m, 24);
+
+    /// <summary>Row stride of a whole-tile C for <paramref name="n"/> columns: n rounded up to 32 (a multiple of every tile width).</summary>
+    internal static int RowTableGridColumns(int n) => RoundUp(n, 32);
+
     /// <summary>Columns [j0, j1) of <see cref="SgemmRowTable"/>'s product on the calling thread (j0 a multiple of NR).</summary>
-    static void RowTableColumns(int j0, int j1, RowTablePackedA packedA, float* b, int* off, float* c, int ldc)
+    static void RowTableColumns(int j0, int j1, RowTablePackedA packedA, float* b, int* off, float* c, int ldc, bool wholeTiles)
     {
         int m = packedA.M, k = packedA.K;
         var kernel = packedA.Kernel;
@@ -96,7 +106,7 @@ public static unsafe partial class Gemm
                         for (int ir = 0; ir < mc; ir += MR)
                         {
                             float* a = ap + (long)ir * kc, cc = c + (long)(ic + ir) * ldc + jr;
-                            int mr = Math.Min(MR, mc - ir), nr = Math.Min(NR, j1 - jr);
+                            int mr = wholeTiles ? MR : Math.Min(MR, mc - ir), nr = wholeTiles ? NR : Math.Min(NR, j1 - jr);
                             if (v512) Kernel512(kc, a, b + jr, off + pc, cc, ldc, mr, nr, mode, 0f);
                             else KernelAvx(kc, a, b + jr, off + pc, cc, ldc, mr, nr, mode, 0f);
                         }

@@ -28,6 +28,10 @@ public static unsafe class ImplicitConv
     /// <summary>Columns of the GEMM on the phase grid: (OH − 1)·Wq + OW.</summary>
     public static int GridColumns(in ConvGeometry g) => (g.OH - 1) * Wq(g) + g.OW;
 
+    /// <summary>Floats of the product grid for <paramref name="cout"/> outputs: whole micro-tiles, so every tile is stored
+    /// straight from the registers (rows rounded up to 24, the row stride <see cref="GridColumns"/> up to 32).</summary>
+    public static int GridLength(in ConvGeometry g, int cout) => Gemm.RowTableGridRows(cout) * Gemm.RowTableGridColumns(GridColumns(g));
+
     /// <summary>The row table off[(c·KH + ki)·KW + kj] (length C·KH·KW), as in the class summary.</summary>
     public static int[] Offsets(in ConvGeometry g)
     {
@@ -52,29 +56,29 @@ public static unsafe class ImplicitConv
 
     /// <summary>
     /// y [cout, OH, OW] = w ⊛ x [C, H, W] (+ bias[o]) with w from <see cref="PackWeights"/>. <paramref name="padded"/>
-    /// (≥ <see cref="PaddedLength"/>) and <paramref name="grid"/> (≥ cout·<see cref="GridColumns"/>) are scratch;
+    /// (≥ <see cref="PaddedLength"/>) and <paramref name="grid"/> (≥ <see cref="GridLength"/>) are scratch;
     /// <paramref name="off"/> comes from <see cref="Offsets"/>.
     /// </summary>
     public static void Forward(in ConvGeometry g, ReadOnlySpan<float> x, RowTablePackedA packedW, int cout, ReadOnlySpan<float> bias,
         Span<float> y, Span<float> padded, Span<float> grid, int[] off)
     {
-        int wq = Wq(g), n = GridColumns(g), planes = g.C * g.SH * g.SW * Hq(g) * wq;
+        int wq = Wq(g), n = GridColumns(g), ldg = Gemm.RowTableGridColumns(n), planes = g.C * g.SH * g.SW * Hq(g) * wq;
         if (x.Length < g.C * g.H * g.W || y.Length < cout * g.Cols || padded.Length < PaddedLength(g)
-            || grid.Length < cout * n || off.Length < g.Rows || packedW.M != cout || packedW.K != g.Rows)
+            || grid.Length < GridLength(g, cout) || off.Length < g.Rows || packedW.M != cout || packedW.K != g.Rows)
             throw new ArgumentException("ImplicitConv.Forward: a buffer is shorter than the geometry needs");
         if (g.SH == 1 && g.SW == 1) Pad(g, x, padded);
         else PhaseSplit(g, x, padded);
         padded.Slice(planes, 32).Clear();
         fixed (float* pp = padded, pg = grid)
         fixed (int* po = off)
-            Gemm.SgemmRowTable(n, packedW, pp, po, pg, n);
+            Gemm.SgemmRowTable(n, packedW, pp, po, pg, ldg, wholeTiles: true);
         // gather the valid columns (+ bias)
         for (int o = 0; o < cout; o++)
         {
             float b = bias.IsEmpty ? 0f : bias[o];
             for (int oh = 0; oh < g.OH; oh++)
             {
-                var src = grid.Slice(o * n + oh * wq, g.OW);
+                var src = grid.Slice(o * ldg + oh * wq, g.OW);
                 var dst = y.Slice((o * g.OH + oh) * g.OW, g.OW);
                 if (b != 0f) System.Numerics.Tensors.TensorPrimitives.Add(src, b, dst);
                 else src.CopyTo(dst);

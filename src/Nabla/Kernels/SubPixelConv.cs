@@ -22,6 +22,8 @@ public sealed unsafe class SubPixelConv
         public int WinH => Nqh + Th - 1;
         public int WinW => Nqw + Tw - 1;
         public int Columns => (Nqh - 1) * WinW + Nqw;
+        /// <summary>Row stride of the phase's product grid (whole micro-tiles).</summary>
+        public int Ldg => Gemm.RowTableGridColumns(Columns);
     }
 
     /// <summary>Whether the adjoint of a convolution of this geometry can be computed so: dilation 1 and a GEMM kernel with a row-table product.</summary>
@@ -77,7 +79,7 @@ public sealed unsafe class SubPixelConv
     public int PaddedLength => phases.Max(ph => ph.W == null ? 0 : cz * ph.WinH * ph.WinW) + 32;
 
     /// <summary>Floats of scratch <see cref="Apply"/> needs for the product grid.</summary>
-    public int GridLength => Math.Max(1, phases.Max(ph => ph.W == null ? 0 : g.C * ph.Columns));
+    public int GridLength => Math.Max(1, phases.Max(ph => ph.W == null ? 0 : Gemm.RowTableGridRows(g.C) * ph.Ldg));
 
     /// <summary>
     /// out [C, H, W] = the adjoint applied to z [zChannels, OH, OW] (+ bias[c] when given), every element written.
@@ -95,7 +97,7 @@ public sealed unsafe class SubPixelConv
                 Window(ph, z, padded);
                 fixed (float* pp = padded, pg = grid)
                 fixed (int* po = ph.Off)
-                    Gemm.SgemmRowTable(ph.Columns, ph.W, pp, po, pg, ph.Columns);
+                    Gemm.SgemmRowTable(ph.Columns, ph.W, pp, po, pg, ph.Ldg, wholeTiles: true);
             }
             Scatter(ph, ph.W != null ? grid : default, output, bias);
         }
@@ -109,7 +111,7 @@ public sealed unsafe class SubPixelConv
     {
         int x0 = ph.Q0w * g.SW + ph.Rw - g.PW, sw = g.SW, nq = ph.Nqw;
         // bounds: the last column written, x0 + (Nqw − 1)·SW, is < W by Axis (q < Nqw ⇔ (q0 + q)·s + r − p ≤ W − 1)
-        if (output.Length < g.C * g.H * g.W || (!grid.IsEmpty && grid.Length < g.C * ph.Columns))
+        if (output.Length < g.C * g.H * g.W || (!grid.IsEmpty && grid.Length < g.C * ph.Ldg))
             throw new ArgumentException("SubPixelConv.Scatter: a buffer is shorter than the geometry needs");
         fixed (float* po = output, pg = grid)
             for (int o = 0; o < g.C; o++)
@@ -119,7 +121,7 @@ public sealed unsafe class SubPixelConv
                 {
                     float* dst = po + (o * g.H + (ph.Q0h + m) * g.SH + ph.Rh - g.PH) * g.W + x0;
                     if (pg == null) { for (int j = 0; j < nq; j++) dst[j * sw] = b; continue; }
-                    float* src = pg + o * ph.Columns + m * ph.WinW;
+                    float* src = pg + o * ph.Ldg + m * ph.WinW;
                     for (int j = 0; j < nq; j++) dst[j * sw] = src[j] + b;
                 }
             }

@@ -96,7 +96,7 @@ public class Im2ColTests
             for (int o = 0; o < cout; o++) for (int j = 0; j < g.Cols; j++) want[o * g.Cols + j] += bias[o];
             var y = new float[cout * g.Cols];
             var padded = new float[ImplicitConv.PaddedLength(g)]; Array.Fill(padded, float.NaN);
-            var grid = new float[cout * ImplicitConv.GridColumns(g)];
+            var grid = new float[ImplicitConv.GridLength(g, cout)];
             ImplicitConv.Forward(g, x, ImplicitConv.PackWeights(g, w, cout), cout, bias, y, padded, grid, ImplicitConv.Offsets(g));
             for (int i = 0; i < y.Length; i++) Assert.True(Math.Abs(want[i] - y[i]) <= 1e-4f * (1 + Math.Abs(want[i])), $"cout {cout} at {i}: {y[i]} vs {want[i]}");
         }

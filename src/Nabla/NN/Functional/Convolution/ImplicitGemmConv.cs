@@ -104,7 +104,7 @@ internal sealed class ImplicitGemmConv : Im2ColConv
     {
         var offs = plan.Off;
         var packedW = plan.W;
-        int padLen = ImplicitConv.PaddedLength(g), gridLen = cout * ImplicitConv.GridColumns(g);
+        int padLen = ImplicitConv.PaddedLength(g), gridLen = ImplicitConv.GridLength(g, cout);
         int inPer = g.C * g.H * g.W, outPer = cout * g.OH * g.OW;
         var next = new int[1];
         ImageBatch.For(workers, workers, (_, _, _) =>
