@@ -39,15 +39,18 @@ public static class UNetWorkload
                 for (int i = 0; i < 10 + calls; i++)
                 {
                     sw.Restart();
-                    long a0 = GC.GetTotalAllocatedBytes(true);
                     using (TensorScope.Begin()) model.Forward(x, t);
-                    if (i == 20 && Environment.GetEnvironmentVariable("TRACE") != null) Console.Error.WriteLine($"alloc {GC.GetTotalAllocatedBytes(true) - a0} B");
                     if (i >= 10) ms.Add(sw.Elapsed.TotalMilliseconds);
                 }
-                if (Environment.GetEnvironmentVariable("TRACE") != null) Console.Error.WriteLine(string.Join(" ", ms.Select(v => v.ToString("F2"))));
+                // one more call, untimed: the managed bytes a forward allocates on the calling thread (pooled storage and cached weights reused)
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                using (TensorScope.Begin()) model.Forward(x, t);
+                long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                if (Environment.GetEnvironmentVariable("NABLA_BENCH_TRACE") is { Length: > 0 })
+                    Console.Error.WriteLine($"unet n={n} per-call ms: " + string.Join(" ", ms.Select(v => v.ToString("F2"))));
                 double med = Emit.Median(ms);
                 Emit.Line("unet", "forward_ms", med, ("n", n), ("min_ms", Math.Round(ms.Min(), 3)), ("threads", Nabla.Kernels.WorkerPool.Threads),
-                    ("gflops_effective", FlopCount.Gflops(n * perImage, med / 1e3)), ("gflop_per_image", Math.Round(perImage / 1e9, 4)));
+                    ("gflops_effective", FlopCount.Gflops(n * perImage, med / 1e3)), ("gflop_per_image", Math.Round(perImage / 1e9, 4)), ("alloc_bytes_per_call", allocated));
             }
         Emit.Line("unet", "params", model.ParameterCount());
     }
