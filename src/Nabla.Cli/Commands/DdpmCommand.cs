@@ -45,10 +45,10 @@ public static class DdpmCommand
         var conditional = new Option<bool>("--conditional") { Description = "Class-conditional with label dropout 0.1 and classifier-free guidance (default)" };
         var unconditional = new Option<bool>("--unconditional") { Description = "Ignore the labels" };
         var preset = new Option<string>("--preset") { Description = "Network size: " + string.Join("; ", DdpmPresets.Descriptions.Select(p => $"{p.Key} = {p.Value}")), DefaultValueFactory = _ => "small" };
-        var schedule = new Option<string>("--schedule") { Description = "β schedule: linear (1e-4 → 0.02), cosine or sigmoid", DefaultValueFactory = _ => "linear" };
-        var objective = new Option<string>("--objective") { Description = "What the network predicts: eps, x0 or v", DefaultValueFactory = _ => "eps" };
+        var schedule = new Option<string>("--schedule") { Description = "β schedule: linear (1e-4 → 0.02), cosine or sigmoid", DefaultValueFactory = _ => DdpmTrainingOptions.MainJob.Schedule.ToString().ToLowerInvariant() };
+        var objective = new Option<string>("--objective") { Description = "What the network predicts: eps, x0 or v", DefaultValueFactory = _ => ObjectiveName(DdpmTrainingOptions.MainJob.Objective) };
         var minSnr = new Option<float>("--min-snr") { Description = "γ of min-SNR-γ loss weighting (0 = plain MSE)", DefaultValueFactory = _ => DdpmTrainingOptions.MainJob.MinSnrGamma };
-        var zeroSnr = new Option<bool>("--zero-snr") { Description = "Rescale the schedule to zero terminal SNR (needs --objective v or x0)" };
+        var zeroSnr = new Option<bool?>("--zero-snr") { Description = "Rescale the schedule to zero terminal SNR (needs --objective v or x0; default: on with those objectives, as the main job's recipe; --zero-snr false turns it off)" };
         var data = CommonOptions.DataFolder();
         var samplesN = new Option<int>("--samples-per-class") { Description = "Columns of samples.png (samples per class, or rows×columns/10 when unconditional)", DefaultValueFactory = _ => 8 };
         var guidance = new Option<float>("--guidance") { Description = "Guidance scale w stored as the checkpoint's default and used for samples.png (ε̂ = (1+w)·ε(x,c) − w·ε(x,∅))", DefaultValueFactory = _ => DdpmTrainingOptions.MainJob.DefaultGuidance };
@@ -61,7 +61,8 @@ public static class DdpmCommand
                 r.GetValue(steps), r.GetValue(minutes), r.GetValue(batch), r.GetValue(lr), r.GetValue(seed),
                 r.GetValue(outDir) ?? Path.Combine("runs", r.GetValue(name)!), r.GetValue(resume), r.GetValue(every),
                 !r.GetValue(unconditional), r.GetValue(preset)!, r.GetValue(schedule)!, r.GetValue(data), r.GetValue(samplesN), r.GetValue(guidance),
-                ParseObjective(r.GetValue(objective)!), r.GetValue(minSnr), r.GetValue(zeroSnr)));
+                ParseObjective(r.GetValue(objective)!), r.GetValue(minSnr),
+                r.GetValue(zeroSnr) ?? (DdpmTrainingOptions.MainJob.ZeroTerminalSnr && ParseObjective(r.GetValue(objective)!) != Prediction.Epsilon)));
         }));
         return cmd;
     }
@@ -84,6 +85,8 @@ public static class DdpmCommand
         "sigmoid" => BetaSchedule.Sigmoid,
         _ => throw new ArgumentException($"--schedule must be linear, cosine or sigmoid, got '{s}'"),
     };
+
+    static string ObjectiveName(Prediction p) => p switch { Prediction.Epsilon => "eps", Prediction.X0 => "x0", _ => "v" };
 
     static Prediction ParseObjective(string s) => s.ToLowerInvariant() switch
     {

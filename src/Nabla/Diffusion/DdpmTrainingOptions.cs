@@ -12,10 +12,15 @@ public sealed record DdpmTrainingOptions
 {
     /// <summary>
     /// The recipe of `nabla ddpm train`, chosen by measuring Fréchet distance and class accuracy of 2,000 samples at
-    /// equal steps (README, "The default recipe"): ε objective with min-SNR-5 weighting, linear β, Adam 1e-3 (5× the
-    /// workload's 2e-4: at 900 steps FD 14.9 against 23.9), EMA 0.999, label dropout 0.1, guidance w = 2.
+    /// equal budgets (README, "The default recipe"): v objective with min-SNR-5 weighting (min(SNR, γ)/(SNR + 1)),
+    /// cosine β rescaled to zero terminal SNR, Adam 1e-3 (5× the workload's 2e-4: at 900 steps FD 14.9 against 23.9),
+    /// EMA 0.999, label dropout 0.1, guidance w = 3 (at the 10-minute budget 98.6 % class accuracy, FD 17.4; the ε
+    /// recipe it replaced gave 97.6 % / 21.8 at w = 3 and 95.9 % / 15.7 at w = 2).
     /// </summary>
-    public static DdpmTrainingOptions MainJob { get; } = new() { LearningRate = 1e-3f, MinSnrGamma = 5f, DefaultGuidance = 2f };
+    public static DdpmTrainingOptions MainJob { get; } = new()
+    {
+        LearningRate = 1e-3f, MinSnrGamma = 5f, Objective = Prediction.V, Schedule = BetaSchedule.Cosine, ZeroTerminalSnr = true, DefaultGuidance = 3f,
+    };
 
     /// <summary>Images per step.</summary>
     public int BatchSize { get; init; } = 64;

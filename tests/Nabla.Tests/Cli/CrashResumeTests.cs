@@ -17,7 +17,7 @@ namespace Nabla.Tests.Cli;
 public class CrashResumeTests
 {
     const int Steps = 8, Batch = 4;
-    static readonly float MinSnr = DdpmTrainingOptions.MainJob.MinSnrGamma, Lr = DdpmTrainingOptions.MainJob.LearningRate;   // the CLI's defaults, passed explicitly so the in-process reference is the same recipe
+    static readonly float MinSnr = DdpmTrainingOptions.MainJob.MinSnrGamma, Lr = DdpmTrainingOptions.MainJob.LearningRate;   // the CLI's defaults, passed explicitly; the rest of the recipe (objective, schedule, zero SNR) comes from the CLI's MainJob defaults, as the reference's
     static readonly string Bin = AppContext.BaseDirectory;
     static readonly string DataDir = Path.Combine(Bin, "data", "fashion-mnist");
 
@@ -27,7 +27,7 @@ public class CrashResumeTests
         var d = FashionMnist.Load(DataDir);
         var x = d.Train.Inputs.Data.ToArray();
         for (int i = 0; i < x.Length; i++) x[i] = 2 * x[i] - 1;
-        var tr = new DdpmTrainer(DdpmPresets.Get("tiny", 10), new DdpmTrainingOptions { BatchSize = Batch, LearningRate = Lr, Seed = 0, MinSnrGamma = MinSnr },
+        var tr = new DdpmTrainer(DdpmPresets.Get("tiny", 10), DdpmTrainingOptions.MainJob with { BatchSize = Batch, LearningRate = Lr, Seed = 0, MinSnrGamma = MinSnr },
             new Tensor(x, d.Train.Inputs.Shape), d.Train.Labels);
         tr.Train(steps);
         return tr.Losses.ToArray();
