@@ -57,12 +57,13 @@ public static class DdpmCommand
         cmd.SetAction(r => DistributedRun.Guard("ddpm train", r.GetValue(distributed)!, Path.Combine(r.GetValue(outDir) ?? Path.Combine("runs", r.GetValue(name)!), CheckpointFile), dist =>
         {
             if (r.GetValue(conditional) && r.GetValue(unconditional)) throw new ArgumentException("--conditional and --unconditional exclude each other");
+            var prediction = ParseObjective(r.GetValue(objective)!);
             return Train(dist, new TrainArgs(
                 r.GetValue(steps), r.GetValue(minutes), r.GetValue(batch), r.GetValue(lr), r.GetValue(seed),
                 r.GetValue(outDir) ?? Path.Combine("runs", r.GetValue(name)!), r.GetValue(resume), r.GetValue(every),
                 !r.GetValue(unconditional), r.GetValue(preset)!, r.GetValue(schedule)!, r.GetValue(data), r.GetValue(samplesN), r.GetValue(guidance),
-                ParseObjective(r.GetValue(objective)!), r.GetValue(minSnr),
-                r.GetValue(zeroSnr) ?? (DdpmTrainingOptions.MainJob.ZeroTerminalSnr && ParseObjective(r.GetValue(objective)!) != Prediction.Epsilon)));
+                prediction, r.GetValue(minSnr),
+                r.GetValue(zeroSnr) ?? (DdpmTrainingOptions.MainJob.ZeroTerminalSnr && prediction != Prediction.Epsilon)));
         }));
         return cmd;
     }

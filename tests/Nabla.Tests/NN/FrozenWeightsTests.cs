@@ -11,7 +11,7 @@ namespace Nabla.Tests;
 /// </summary>
 public class FrozenWeightsTests
 {
-    static (Tensor X, Tensor W, Tensor B) Case(bool transposed, int stride)
+    static (Tensor X, Tensor W, Tensor B) Case(bool transposed)
     {
         var gen = new Generator(3);
         var x = Tensor.Randn(gen, 2, 6, 10, 10);
@@ -28,7 +28,7 @@ public class FrozenWeightsTests
     [InlineData(true, 2)]
     public void CachedPackingGivesTheSameResultAndIsBuiltOnce(bool transposed, int stride)
     {
-        var (x, w, b) = Case(transposed, stride);
+        var (x, w, b) = Case(transposed);
         float[] fresh;
         using (Tensor.NoGrad()) fresh = Op(transposed, stride, x, w, b).ToArray();
         var cache = new FrozenWeights();
@@ -50,7 +50,7 @@ public class FrozenWeightsTests
     [Fact]
     public void WithoutAScopeChangedWeightsAreHonoured()
     {
-        var (x, w, b) = Case(false, 1);
+        var (x, w, b) = Case(false);
         using var _ = Tensor.NoGrad();
         var y1 = Functional.Conv2d(x, w, b, 1, 1).ToArray();
         w.Data[0] += 1f;
@@ -61,7 +61,7 @@ public class FrozenWeightsTests
     [RowTableFact]
     public void ClearDropsEntriesSoNewWeightsAreUsed()
     {
-        var (x, w, b) = Case(false, 1);
+        var (x, w, b) = Case(false);
         using var _ = Tensor.NoGrad();
         var cache = new FrozenWeights();
         using (cache.Use())
@@ -80,7 +80,7 @@ public class FrozenWeightsTests
     [RowTableFact]
     public void NestedBeginJoinsTheOpenScope()
     {
-        var (x, w, b) = Case(false, 1);
+        var (x, w, b) = Case(false);
         using var _ = Tensor.NoGrad();
         var cache = new FrozenWeights();
         using (cache.Use())
