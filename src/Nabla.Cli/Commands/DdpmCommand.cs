@@ -52,8 +52,9 @@ public static class DdpmCommand
         var data = CommonOptions.DataFolder();
         var samplesN = new Option<int>("--samples-per-class") { Description = "Columns of samples.png (samples per class, or rows×columns/10 when unconditional)", DefaultValueFactory = _ => 8 };
         var guidance = new Option<float>("--guidance") { Description = "Guidance scale w stored as the checkpoint's default and used for samples.png (ε̂ = (1+w)·ε(x,c) − w·ε(x,∅))", DefaultValueFactory = _ => DdpmTrainingOptions.MainJob.DefaultGuidance };
+        var interval = new Option<string>("--guidance-interval") { Description = "Where guidance applies, stored as the checkpoint's default: σ = √((1−ᾱ_t)/ᾱ_t) in (LOW, HIGH], or 'all'", DefaultValueFactory = _ => IntervalText(DdpmTrainingOptions.MainJob.DefaultGuidanceInterval) };
         var distributed = DistributedRun.ModeOption();
-        foreach (var o in new Option[] { steps, minutes, batch, lr, seed, name, outDir, resume, every, conditional, unconditional, preset, schedule, objective, minSnr, zeroSnr, data, samplesN, guidance, distributed }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { steps, minutes, batch, lr, seed, name, outDir, resume, every, conditional, unconditional, preset, schedule, objective, minSnr, zeroSnr, data, samplesN, guidance, interval, distributed }) cmd.Options.Add(o);
         cmd.SetAction(r => DistributedRun.Guard("ddpm train", r.GetValue(distributed)!, Path.Combine(r.GetValue(outDir) ?? Path.Combine("runs", r.GetValue(name)!), CheckpointFile), dist =>
         {
             if (r.GetValue(conditional) && r.GetValue(unconditional)) throw new ArgumentException("--conditional and --unconditional exclude each other");
@@ -63,14 +64,19 @@ public static class DdpmCommand
                 r.GetValue(outDir) ?? Path.Combine("runs", r.GetValue(name)!), r.GetValue(resume), r.GetValue(every),
                 !r.GetValue(unconditional), r.GetValue(preset)!, r.GetValue(schedule)!, r.GetValue(data), r.GetValue(samplesN), r.GetValue(guidance),
                 prediction, r.GetValue(minSnr),
-                r.GetValue(zeroSnr) ?? (DdpmTrainingOptions.MainJob.ZeroTerminalSnr && prediction != Prediction.Epsilon)));
+                r.GetValue(zeroSnr) ?? (DdpmTrainingOptions.MainJob.ZeroTerminalSnr && prediction != Prediction.Epsilon),
+                DdpmSamplingCli.ParseInterval(r.GetValue(interval)) ?? GuidanceInterval.Everywhere));
         }));
         return cmd;
     }
 
     sealed record TrainArgs(int Steps, double Minutes, int Batch, float Lr, ulong Seed, string Out, bool Resume, int Every,
         bool Conditional, string Preset, string Schedule, string? Data, int SamplesPerClass, float Guidance,
-        Prediction Objective, float MinSnr, bool ZeroSnr);
+        Prediction Objective, float MinSnr, bool ZeroSnr, GuidanceInterval Interval);
+
+    /// <summary>"LOW,HIGH" or "all", as --guidance-interval reads it.</summary>
+    static string IntervalText(GuidanceInterval g) => g.IsEverywhere ? "all" :
+        FormattableString.Invariant($"{g.SigmaLow:G6},{(double.IsPositiveInfinity(g.SigmaHigh) ? "inf" : g.SigmaHigh.ToString("G6", System.Globalization.CultureInfo.InvariantCulture))}");
 
     /// <summary>The plotted loss in words: the objective's MSE, min-SNR-γ weighted when γ &gt; 0.</summary>
     static string LossName(DdpmTrainingOptions o)
@@ -132,6 +138,7 @@ public static class DdpmCommand
             {
                 BatchSize = a.Batch, LearningRate = a.Lr, Seed = a.Seed, Schedule = ParseSchedule(a.Schedule),
                 Objective = a.Objective, MinSnrGamma = a.MinSnr, ZeroTerminalSnr = a.ZeroSnr, DefaultGuidance = a.Guidance,
+                GuidanceSigmaLow = (float)a.Interval.SigmaLow, GuidanceSigmaHigh = double.IsPositiveInfinity(a.Interval.SigmaHigh) ? null : (float)a.Interval.SigmaHigh,
             };
             trainer = new DdpmTrainer(cfg, opts, images, labels).UseDataParallel(dist.Parallel);
         }
@@ -197,8 +204,9 @@ public static class DdpmCommand
         bool drawn = false;
         if (result.Status is DdpmTrainingStatus.Completed or DdpmTrainingStatus.TimeBudgetReached && trainer.Step > 0)
         {
-            var pipe = new DiffusionPipeline(trainer.EmaModel, trainer.Schedule, trainer.Options.Objective, trainer.Options.DefaultGuidance);
-            Console.WriteLine($"sampling with the EMA weights: {sampling.Describe(trainer.Conditional, pipe.DefaultGuidance)} …");
+            var pipe = new DiffusionPipeline(trainer.EmaModel, trainer.Schedule, trainer.Options.Objective, trainer.Options.DefaultGuidance)
+                { DefaultGuidanceInterval = trainer.Options.DefaultGuidanceInterval };
+            Console.WriteLine($"sampling with the EMA weights: {sampling.Describe(trainer.Conditional, pipe.DefaultGuidance, pipe.DefaultGuidanceInterval)} …");
             var gen = new Generator(trainer.Options.Seed ^ 0x5A5A_0000UL, 0);
             WriteSampleGrid(pipe, sampling, a.SamplesPerClass, gen, Path.Combine(a.Out, "samples.png"), $"step {trainer.Step:N0}");
             WriteTrajectory(pipe, sampling, gen, Path.Combine(a.Out, "trajectory.png"));
@@ -240,7 +248,7 @@ public static class DdpmCommand
         {
             Columns = conditional ? perClass : 10, Range = PixelRange.MinusOneToOne,
             RowLabels = conditional ? Enumerable.Range(0, pipe.NumClasses).Select(DdpmClasses.Name).ToList() : null,
-            Title = $"DDPM samples, {title} ({sampling.Describe(conditional, pipe.DefaultGuidance)})",
+            Title = $"DDPM samples, {title} ({sampling.Describe(conditional, pipe.DefaultGuidance, pipe.DefaultGuidanceInterval)})",
         });
     }
 
@@ -299,7 +307,7 @@ public static class DdpmCommand
             else labels = Enumerable.Range(0, n).Select(i => i * numClasses / n).ToArray();
         }
         else if (cls != null) throw new ArgumentException("--class: this checkpoint is unconditional (trained with --unconditional)");
-        string describe = o.Describe(conditional, pipe.DefaultGuidance);
+        string describe = o.Describe(conditional, pipe.DefaultGuidance, pipe.DefaultGuidanceInterval);
         Console.WriteLine($"{ckPath}: step {ck.Step:N0}, {(ema ? "EMA" : "raw")} weights, {ck.Options.Objective} objective; {n} samples, {describe}" +
             (labels != null && cls != null ? $", class {DdpmClasses.Name(labels[0])}" : ""));
         var sw = Stopwatch.StartNew();

@@ -151,7 +151,7 @@ public static class DdpmEvalCommand
 
         bool conditional = numClasses > 0;
         int[]? labels = conditional ? Enumerable.Range(0, n).Select(i => i % numClasses).ToArray() : null;
-        Console.WriteLine($"sampling {n} images from {ckPath} (step {ck.Step:N0}, EMA weights, {ck.Options.Objective} objective): {sampling.Describe(conditional, pipe.DefaultGuidance)} …");
+        Console.WriteLine($"sampling {n} images from {ckPath} (step {ck.Step:N0}, EMA weights, {ck.Options.Objective} objective): {sampling.Describe(conditional, pipe.DefaultGuidance, pipe.DefaultGuidanceInterval)} …");
         var sw = Stopwatch.StartNew();
         var gen = new Generator(seed);
         var samples = SamplingProgress.Run("sampling", pipe.ModelCalls(n, sampling), tick => pipe.Sample(n, labels, sampling, gen, ct, _ => tick()));

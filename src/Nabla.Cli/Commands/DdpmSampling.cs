@@ -4,7 +4,7 @@ using Nabla.Diffusion;
 
 namespace Nabla.Cli.Commands;
 
-/// <summary>The DDPM commands' sampling options (--sampler, --steps, --spacing, --eta, --guidance, --no-clip), parsed into <see cref="DiffusionSamplingOptions"/>.</summary>
+/// <summary>The DDPM commands' sampling options (--sampler, --steps, --spacing, --eta, --guidance, --guidance-interval, --no-clip), parsed into <see cref="DiffusionSamplingOptions"/>.</summary>
 public sealed class DdpmSamplingCli
 {
     public Option<string> Sampler { get; } = new("--sampler") { Description = "ddim, dpm++ (DPM-Solver++(2M)), euler, or ddpm (ancestral; with --steps T it is Ho et al.'s sampler)", DefaultValueFactory = _ => "dpm++" };
@@ -12,6 +12,7 @@ public sealed class DdpmSamplingCli
     public Option<string> Spacing { get; } = new("--spacing") { Description = "Timesteps visited: trailing (starts at T−1), leading, or linspace", DefaultValueFactory = _ => "trailing" };
     public Option<float> Eta { get; } = new("--eta") { Description = "DDIM η (0 = deterministic)", DefaultValueFactory = _ => 0f };
     public Option<float?> Guidance { get; } = new("--guidance") { Description = "Classifier-free guidance scale w (0 = none; default: the checkpoint's)" };
+    public Option<string?> GuidanceInterval { get; } = new("--guidance-interval") { Description = "Guide only where the noise level σ = √((1−ᾱ_t)/ᾱ_t) is in (LOW, HIGH], e.g. 0.3,5 ('all' = every step; default: the checkpoint's)" };
     public Option<bool> NoClip { get; } = new("--no-clip") { Description = "Do not clip x̂_0 to [−1, 1]" };
 
     /// <summary>Adds the options to <paramref name="cmd"/>; <paramref name="withEta"/>/<paramref name="withClip"/> choose the optional ones.</summary>
@@ -19,7 +20,7 @@ public sealed class DdpmSamplingCli
     {
         cmd.Options.Add(Sampler); cmd.Options.Add(Steps); cmd.Options.Add(Spacing);
         if (withEta) cmd.Options.Add(Eta);
-        cmd.Options.Add(Guidance);
+        cmd.Options.Add(Guidance); cmd.Options.Add(GuidanceInterval);
         if (withClip) cmd.Options.Add(NoClip);
         return this;
     }
@@ -28,7 +29,16 @@ public sealed class DdpmSamplingCli
     {
         Sampler = ParseSampler(r.GetValue(Sampler)!), Steps = r.GetValue(Steps), Spacing = ParseSpacing(r.GetValue(Spacing)!),
         Eta = r.GetValue(Eta), Guidance = r.GetValue(Guidance), ClipX0 = !r.GetValue(NoClip),
+        GuidanceInterval = ParseInterval(r.GetValue(GuidanceInterval)),
     };
+
+    /// <summary>--guidance-interval LOW,HIGH (null when not given).</summary>
+    public static GuidanceInterval? ParseInterval(string? s)
+    {
+        if (s == null) return null;
+        try { return Diffusion.GuidanceInterval.Parse(s); }
+        catch (FormatException e) { throw new ArgumentException($"--guidance-interval: {e.Message}"); }
+    }
 
     public static SamplerKind ParseSampler(string s) => s.ToLowerInvariant() switch
     {

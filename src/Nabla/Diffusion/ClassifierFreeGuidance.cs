@@ -8,8 +8,10 @@ namespace Nabla.Diffusion;
 public static class ClassifierFreeGuidance
 {
     /// <summary>Wraps <paramref name="model"/> so that conditional calls are guided with scale <paramref name="scale"/>;
-    /// <paramref name="nullLabel"/> is the model's "no label" index. Calls without labels pass through unchanged.</summary>
-    public static NoisePredictor Wrap(NoisePredictor model, int nullLabel, float scale)
+    /// <paramref name="nullLabel"/> is the model's "no label" index. Calls without labels pass through unchanged.
+    /// <paramref name="guideAt"/> (by timestep; null = always) limits guidance to some steps (<see cref="GuidanceInterval"/>):
+    /// rows at other timesteps get the plain conditional prediction, and a call with no guided row runs the network once.</summary>
+    public static NoisePredictor Wrap(NoisePredictor model, int nullLabel, float scale, Func<int, bool>? guideAt = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (!(scale >= 0) || float.IsInfinity(scale)) throw new ArgumentException($"ClassifierFreeGuidance: scale must be a finite number ≥ 0, got {scale}");
@@ -21,10 +23,29 @@ public static class ClassifierFreeGuidance
             int b = x.Dim(0);
             if (labels.Rank != 1 || labels.Size != b || t.Rank != 1 || t.Size != b)
                 throw new ArgumentException($"ClassifierFreeGuidance: x {ShapeMath.Format(x.Shape)} needs t and labels of shape [{b}], got {ShapeMath.Format(t.Shape)} and {ShapeMath.Format(labels.Shape)}");
+            bool[]? guided = null;
+            if (guideAt != null)
+            {
+                var ts = t.Data;
+                guided = new bool[b];
+                int count = 0;
+                for (int i = 0; i < b; i++) if (guided[i] = guideAt((int)ts[i])) count++;
+                if (count == 0) return model(x, t, labels);
+                if (count == b) guided = null;
+            }
             var none = Tensor.Full(nullLabel, b);
             var eps = model(Tensor.Concat(new[] { x, x }), Tensor.Concat(new[] { t, t }), Tensor.Concat(new[] { labels, none }));
             var parts = eps.Split(new[] { b, b });
-            return Combine(parts[0], parts[1], scale);
+            var result = Combine(parts[0], parts[1], scale);
+            if (guided != null)
+            {
+                // rows outside the interval: the conditional prediction itself
+                int per = result.Size / b;
+                var r = result.data; var c = parts[0].data;
+                for (int i = 0; i < b; i++)
+                    if (!guided[i]) Array.Copy(c, i * per, r, i * per, per);
+            }
+            return result;
         };
     }
 

@@ -197,7 +197,7 @@ public sealed class ContinuousBatchSampler : IDisposable
             using var frozen = packedWeights.Use();
             using var scope = TensorScope.Begin();
             int rows = 0, guidedRows = 0;
-            foreach (var j in jobs) { rows += j.Request.Count; if (j.Guidance > 0) guidedRows += j.Request.Count; }
+            foreach (var j in jobs) { rows += j.Request.Count; if (j.GuidedNow) guidedRows += j.Request.Count; }
             int total = rows + guidedRows;
             var x = new float[total * sampleSize];
             var t = new float[total];
@@ -205,14 +205,14 @@ public sealed class ContinuousBatchSampler : IDisposable
             var sizes = new List<int>(jobs.Length * 2);
             int row = 0;
             foreach (var j in jobs) Fill(j, j.LabelIndex, ref row, x, t, labels, sizes);
-            foreach (var j in jobs) if (j.Guidance > 0) Fill(j, pipeline.NullLabel, ref row, x, t, labels, sizes);
+            foreach (var j in jobs) if (j.GuidedNow) Fill(j, pipeline.NullLabel, ref row, x, t, labels, sizes);
             var shape = new[] { total }.Concat(sampleShape).ToArray();
             var eps = model(new Tensor(x, shape), new Tensor(t, total), labels == null ? null : new Tensor(labels, total));
             var parts = eps.Split(sizes.ToArray());
             for (int k = 0, u = jobs.Length; k < jobs.Length; k++)
             {
                 var j = jobs[k];
-                var e = j.Guidance > 0 ? ClassifierFreeGuidance.Combine(parts[k], parts[u++], j.Guidance) : parts[k];
+                var e = j.GuidedNow ? ClassifierFreeGuidance.Combine(parts[k], parts[u++], j.Guidance) : parts[k];
                 int n = j.Request.Count, timestep = j.T;
                 var (next, x0) = j.Step.Step(new Tensor(j.X!, j.Shape), e, Rows(n, timestep), Rows(n, j.TNext), j.Gen,
                     j.PrevX0 == null ? null : new Tensor(j.PrevX0, j.Shape), Rows(n, j.TPrev));

@@ -46,6 +46,13 @@ public sealed record DdpmTrainingOptions
     public bool ZeroTerminalSnr { get; init; }
     /// <summary>The classifier-free guidance scale samplers use when not told otherwise.</summary>
     public float DefaultGuidance { get; init; } = 2f;
+    /// <summary>Lower σ bound of the default <see cref="GuidanceInterval"/> (0 = none).</summary>
+    public float GuidanceSigmaLow { get; init; }
+    /// <summary>Upper σ bound of the default <see cref="GuidanceInterval"/> (null = none).</summary>
+    public float? GuidanceSigmaHigh { get; init; }
+    /// <summary>Where samplers apply guidance when not told otherwise.</summary>
+    [JsonIgnore]
+    public GuidanceInterval DefaultGuidanceInterval => new(GuidanceSigmaLow, GuidanceSigmaHigh ?? double.PositiveInfinity);
 
     /// <summary>Throws ArgumentException naming the first invalid setting.</summary>
     public void Validate()
@@ -60,6 +67,8 @@ public sealed record DdpmTrainingOptions
         if (!(MinSnrGamma >= 0) || float.IsInfinity(MinSnrGamma)) throw new ArgumentException($"DdpmTrainingOptions: MinSnrGamma must be ≥ 0 (0 = off), got {MinSnrGamma}");
         if (ZeroTerminalSnr && Objective == Prediction.Epsilon) throw new ArgumentException("DdpmTrainingOptions: ZeroTerminalSnr needs Objective V or X0 (ε̂ carries no information about x_0 where ᾱ = 0)");
         if (!(DefaultGuidance >= 0) || float.IsInfinity(DefaultGuidance)) throw new ArgumentException($"DdpmTrainingOptions: DefaultGuidance must be a finite number ≥ 0, got {DefaultGuidance}");
+        if (!(GuidanceSigmaLow >= 0) || float.IsInfinity(GuidanceSigmaLow)) throw new ArgumentException($"DdpmTrainingOptions: GuidanceSigmaLow must be a finite number ≥ 0, got {GuidanceSigmaLow}");
+        if (GuidanceSigmaHigh is { } hi && !(hi > GuidanceSigmaLow)) throw new ArgumentException($"DdpmTrainingOptions: GuidanceSigmaHigh must be greater than GuidanceSigmaLow ({GuidanceSigmaLow}), got {hi}");
     }
 
     /// <summary>The forward process these options describe.</summary>

@@ -30,6 +30,13 @@ public sealed class DiffusionPipeline
     public IReadOnlyList<int> SampleShape { get; }
     /// <summary>Guidance used when <see cref="DiffusionSamplingOptions.Guidance"/> is null.</summary>
     public float DefaultGuidance { get; }
+    /// <summary>Where guidance applies when <see cref="DiffusionSamplingOptions.GuidanceInterval"/> is null (the checkpoint's; default everywhere).</summary>
+    public GuidanceInterval DefaultGuidanceInterval
+    {
+        get => defaultInterval;
+        init { value.Validate(); defaultInterval = value; }
+    }
+    readonly GuidanceInterval defaultInterval = GuidanceInterval.Everywhere;
 
     public DiffusionPipeline(NoisePredictor model, NoiseSchedule schedule, IReadOnlyList<int> sampleShape, Prediction prediction = Prediction.Epsilon,
         int numClasses = 0, float defaultGuidance = FallbackGuidance)
@@ -53,7 +60,8 @@ public sealed class DiffusionPipeline
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         var o = checkpoint.Options;
-        return new DiffusionPipeline(checkpoint.BuildModel(ema), o.CreateSchedule(), o.Objective, o.DefaultGuidance);
+        return new DiffusionPipeline(checkpoint.BuildModel(ema), o.CreateSchedule(), o.Objective, o.DefaultGuidance)
+            { DefaultGuidanceInterval = o.DefaultGuidanceInterval };
     }
 
     /// <summary>Reads a checkpoint file (<see cref="DdpmCheckpoint.Read"/>) and builds its pipeline.</summary>
@@ -76,11 +84,24 @@ public sealed class DiffusionPipeline
     }
 
     /// <summary>The network with classifier-free guidance of scale <paramref name="scale"/> (the model itself when unconditional or w = 0).</summary>
-    public NoisePredictor Guided(float scale) =>
-        NumClasses > 0 && scale > 0 ? ClassifierFreeGuidance.Wrap(Model, NullLabel, scale) : Model;
+    public NoisePredictor Guided(float scale) => Guided(scale, GuidanceInterval.Everywhere);
+
+    /// <summary>The network with classifier-free guidance of scale <paramref name="scale"/> at the timesteps inside <paramref name="interval"/>.</summary>
+    public NoisePredictor Guided(float scale, GuidanceInterval interval)
+    {
+        interval.Validate();
+        if (NumClasses == 0 || scale <= 0) return Model;
+        if (interval.IsEverywhere) return ClassifierFreeGuidance.Wrap(Model, NullLabel, scale);
+        var inside = new bool[Schedule.T];
+        for (int t = 0; t < inside.Length; t++) inside[t] = interval.Contains(Schedule, t);
+        return ClassifierFreeGuidance.Wrap(Model, NullLabel, scale, t => (uint)t < (uint)inside.Length && inside[t]);
+    }
 
     /// <summary>The guidance scale <paramref name="options"/> resolve to.</summary>
     public float GuidanceOf(DiffusionSamplingOptions options) => options.Guidance ?? DefaultGuidance;
+
+    /// <summary>The guidance interval <paramref name="options"/> resolve to.</summary>
+    public GuidanceInterval GuidanceIntervalOf(DiffusionSamplingOptions options) => options.GuidanceInterval ?? DefaultGuidanceInterval;
 
     /// <summary>Network calls needed for <paramref name="count"/> samples (one per step per batch).</summary>
     public int ModelCalls(int count, DiffusionSamplingOptions options) => options.Steps * ((count + options.BatchSize - 1) / Math.Max(1, options.BatchSize));
@@ -115,7 +136,7 @@ public sealed class DiffusionPipeline
         }
         var step = CreateStep(o);
         var ts = Timesteps(o);
-        var model = Guided(GuidanceOf(o));
+        var model = Guided(GuidanceOf(o), GuidanceIntervalOf(o));
         int per = SampleShape.Aggregate(1, (a, d) => a * d), S = ts.Length;
         var result = new float[count * per];
         var snaps = snapAt?.Where(i => i >= 0 && i < S).Select(_ => new float[count * per]).ToList();

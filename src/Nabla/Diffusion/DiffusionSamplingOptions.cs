@@ -15,6 +15,8 @@ public sealed record DiffusionSamplingOptions
     public float Eta { get; init; }
     /// <summary>Classifier-free guidance scale w ≥ 0 for conditional rows; null = the pipeline's default (the checkpoint's).</summary>
     public float? Guidance { get; init; }
+    /// <summary>Where guidance applies (<see cref="Diffusion.GuidanceInterval"/>, by noise level σ); null = the pipeline's default (the checkpoint's).</summary>
+    public GuidanceInterval? GuidanceInterval { get; init; }
     /// <summary>Clip x̂_0 to [−1, 1] at every step.</summary>
     public bool ClipX0 { get; init; } = true;
     /// <summary>Rows per model call (memory bound; guidance doubles the rows the network sees).</summary>
@@ -28,11 +30,15 @@ public sealed record DiffusionSamplingOptions
         if (Steps < 1 || Steps > T) throw new ArgumentException($"DiffusionSamplingOptions: Steps must be in 1..{T} (the schedule's T), got {Steps}");
         if (!(Eta >= 0 && Eta <= 1)) throw new ArgumentException($"DiffusionSamplingOptions: Eta must be in [0, 1], got {Eta}");
         if (Guidance is { } g && (!(g >= 0) || float.IsInfinity(g))) throw new ArgumentException($"DiffusionSamplingOptions: Guidance must be a finite number ≥ 0, got {g}");
+        GuidanceInterval?.Validate();
         if (BatchSize < 1) throw new ArgumentException($"DiffusionSamplingOptions: BatchSize must be ≥ 1, got {BatchSize}");
     }
 
     /// <summary>A one-line description, e.g. "DPM-Solver++(2M) 15 steps (trailing), x̂₀ clipped, guidance w = 2".</summary>
-    public string Describe(bool conditional, float defaultGuidance)
+    public string Describe(bool conditional, float defaultGuidance) => Describe(conditional, defaultGuidance, Diffusion.GuidanceInterval.Everywhere);
+
+    /// <summary>The description with the guidance interval the options resolve to (when not everywhere).</summary>
+    public string Describe(bool conditional, float defaultGuidance, GuidanceInterval defaultInterval)
     {
         string s = Sampler switch
         {
@@ -43,7 +49,9 @@ public sealed record DiffusionSamplingOptions
             _ => Sampler.ToString(),
         };
         if (Steps > 1) s += $" ({Spacing.ToString().ToLowerInvariant()})";
-        return s + (ClipX0 ? ", x̂₀ clipped" : "") + (conditional ? $", guidance w = {Guidance ?? defaultGuidance}" : "");
+        var interval = GuidanceInterval ?? defaultInterval;
+        return s + (ClipX0 ? ", x̂₀ clipped" : "") + (conditional ? $", guidance w = {Guidance ?? defaultGuidance}" : "")
+            + (conditional && !interval.IsEverywhere ? $" at {interval}" : "");
     }
 }
 

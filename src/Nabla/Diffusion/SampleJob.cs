@@ -17,6 +17,7 @@ public sealed class SampleJob
     internal readonly int[] Timesteps;
     /// <summary>Guidance scale of the rows (0 = one unguided model row per sample).</summary>
     internal readonly float Guidance;
+    readonly bool[] guidedStep;          // per step: inside the guidance interval
     internal readonly int LabelIndex;
     internal float[]? X;                 // x_t of this request's rows, allocated when it joins the batch
     internal float[]? PrevX0;            // the previous step's x̂_0 (samplers with history)
@@ -39,9 +40,13 @@ public sealed class SampleJob
         Timesteps = pipeline.Timesteps(request.Options);
         LabelIndex = request.Label ?? pipeline.NullLabel;
         Guidance = pipeline.NumClasses > 0 && request.Label != null ? pipeline.GuidanceOf(request.Options) : 0f;
+        var interval = pipeline.GuidanceIntervalOf(request.Options);
+        guidedStep = Timesteps.Select(t => interval.Contains(pipeline.Schedule, t)).ToArray();
     }
 
     internal int T => Timesteps[StepsDone];
+    /// <summary>Whether this step is guided (two network rows per sample).</summary>
+    internal bool GuidedNow => Guidance > 0 && guidedStep[StepsDone];
     internal int TNext => StepsDone + 1 < Timesteps.Length ? Timesteps[StepsDone + 1] : -1;
     internal int TPrev => StepsDone > 0 && PrevX0 != null ? Timesteps[StepsDone - 1] : -1;
 
