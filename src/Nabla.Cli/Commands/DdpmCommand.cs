@@ -51,7 +51,7 @@ public static class DdpmCommand
         var zeroSnr = new Option<bool?>("--zero-snr") { Description = "Rescale the schedule to zero terminal SNR (needs --objective v or x0; default: on with those objectives, as the main job's recipe; --zero-snr false turns it off)" };
         var data = CommonOptions.DataFolder();
         var samplesN = new Option<int>("--samples-per-class") { Description = "Columns of samples.png (samples per class, or rows×columns/10 when unconditional)", DefaultValueFactory = _ => 8 };
-        var guidance = new Option<float>("--guidance") { Description = "Guidance scale w stored as the checkpoint's default and used for samples.png (ε̂ = (1+w)·ε(x,c) − w·ε(x,∅))", DefaultValueFactory = _ => DdpmTrainingOptions.MainJob.DefaultGuidance };
+        var guidance = new Option<float?>("--guidance") { Description = "Guidance scale w stored as the checkpoint's default and used for samples.png (ε̂ = (1+w)·ε(x,c) − w·ε(x,∅)); default: the main job's, w = 5 until step 1,600 and 3 after it" };
         var interval = new Option<string>("--guidance-interval") { Description = "Where guidance applies, stored as the checkpoint's default: σ = √((1−ᾱ_t)/ᾱ_t) in (LOW, HIGH], or 'all'", DefaultValueFactory = _ => IntervalText(DdpmTrainingOptions.MainJob.DefaultGuidanceInterval) };
         var distributed = DistributedRun.ModeOption();
         foreach (var o in new Option[] { steps, minutes, batch, lr, seed, name, outDir, resume, every, conditional, unconditional, preset, schedule, objective, minSnr, zeroSnr, data, samplesN, guidance, interval, distributed }) cmd.Options.Add(o);
@@ -71,7 +71,7 @@ public static class DdpmCommand
     }
 
     sealed record TrainArgs(int Steps, double Minutes, int Batch, float Lr, ulong Seed, string Out, bool Resume, int Every,
-        bool Conditional, string Preset, string Schedule, string? Data, int SamplesPerClass, float Guidance,
+        bool Conditional, string Preset, string Schedule, string? Data, int SamplesPerClass, float? Guidance,
         Prediction Objective, float MinSnr, bool ZeroSnr, GuidanceInterval Interval);
 
     /// <summary>"LOW,HIGH" or "all", as --guidance-interval reads it.</summary>
@@ -137,7 +137,10 @@ public static class DdpmCommand
             var opts = new DdpmTrainingOptions
             {
                 BatchSize = a.Batch, LearningRate = a.Lr, Seed = a.Seed, Schedule = ParseSchedule(a.Schedule),
-                Objective = a.Objective, MinSnrGamma = a.MinSnr, ZeroTerminalSnr = a.ZeroSnr, DefaultGuidance = a.Guidance,
+                Objective = a.Objective, MinSnrGamma = a.MinSnr, ZeroTerminalSnr = a.ZeroSnr,
+                DefaultGuidance = a.Guidance ?? DdpmTrainingOptions.MainJob.DefaultGuidance,
+                LateGuidance = a.Guidance == null ? DdpmTrainingOptions.MainJob.LateGuidance : null,
+                LateGuidanceFromStep = a.Guidance == null ? DdpmTrainingOptions.MainJob.LateGuidanceFromStep : 0,
                 GuidanceSigmaLow = (float)a.Interval.SigmaLow, GuidanceSigmaHigh = double.IsPositiveInfinity(a.Interval.SigmaHigh) ? null : (float)a.Interval.SigmaHigh,
             };
             trainer = new DdpmTrainer(cfg, opts, images, labels).UseDataParallel(dist.Parallel);
@@ -204,7 +207,7 @@ public static class DdpmCommand
         bool drawn = false;
         if (result.Status is DdpmTrainingStatus.Completed or DdpmTrainingStatus.TimeBudgetReached && trainer.Step > 0)
         {
-            var pipe = new DiffusionPipeline(trainer.EmaModel, trainer.Schedule, trainer.Options.Objective, trainer.Options.DefaultGuidance)
+            var pipe = new DiffusionPipeline(trainer.EmaModel, trainer.Schedule, trainer.Options.Objective, trainer.Options.GuidanceAt(trainer.Step))
                 { DefaultGuidanceInterval = trainer.Options.DefaultGuidanceInterval };
             Console.WriteLine($"sampling with the EMA weights: {sampling.Describe(trainer.Conditional, pipe.DefaultGuidance, pipe.DefaultGuidanceInterval)} …");
             var gen = new Generator(trainer.Options.Seed ^ 0x5A5A_0000UL, 0);
@@ -232,7 +235,7 @@ public static class DdpmCommand
             ["message"] = result.Message,
             ["last_loss"] = tr.Losses.Count > 0 ? tr.Losses[^1] : null,
             ["seconds_this_run"] = Math.Round(seconds, 1),
-            ["samples"] = drawn ? new JsonObject { ["sampler"] = DdpmSamplingCli.Name(sampling.Sampler), ["steps"] = sampling.Steps, ["spacing"] = sampling.Spacing.ToString().ToLowerInvariant(), ["eta"] = sampling.Eta, ["guidance"] = sampling.Guidance ?? tr.Options.DefaultGuidance, ["clip"] = sampling.ClipX0, ["weights"] = "ema" } : null,
+            ["samples"] = drawn ? new JsonObject { ["sampler"] = DdpmSamplingCli.Name(sampling.Sampler), ["steps"] = sampling.Steps, ["spacing"] = sampling.Spacing.ToString().ToLowerInvariant(), ["eta"] = sampling.Eta, ["guidance"] = sampling.Guidance ?? tr.Options.GuidanceAt(tr.Step), ["clip"] = sampling.ClipX0, ["weights"] = "ema" } : null,
         };
         AtomicFile.WriteAllText(path, o.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }

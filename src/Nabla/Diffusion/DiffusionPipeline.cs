@@ -55,12 +55,13 @@ public sealed class DiffusionPipeline
     public DiffusionPipeline(UNet model, NoiseSchedule schedule, Prediction prediction = Prediction.Epsilon, float defaultGuidance = FallbackGuidance)
         : this(model.AsNoisePredictor(), schedule, new[] { model.Config.InChannels, model.Config.ImageSize, model.Config.ImageSize }, prediction, model.Config.NumClasses, defaultGuidance) { }
 
-    /// <summary>The checkpoint's EMA (default) or raw weights, with its schedule, objective and default guidance.</summary>
+    /// <summary>The checkpoint's EMA (default) or raw weights, with its schedule, objective and default guidance (scale at its
+    /// step, <see cref="DdpmTrainingOptions.GuidanceAt"/>, and interval).</summary>
     public static DiffusionPipeline FromCheckpoint(DdpmCheckpoint checkpoint, bool ema = true)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         var o = checkpoint.Options;
-        return new DiffusionPipeline(checkpoint.BuildModel(ema), o.CreateSchedule(), o.Objective, o.DefaultGuidance)
+        return new DiffusionPipeline(checkpoint.BuildModel(ema), o.CreateSchedule(), o.Objective, o.GuidanceAt(checkpoint.Step))
             { DefaultGuidanceInterval = o.DefaultGuidanceInterval };
     }
 

@@ -122,4 +122,23 @@ public class GuidanceIntervalTests
         var got = job.Completion.Result.ToArray();
         for (int i = 0; i < got.Length; i++) Assert.True(Math.Abs(alone[i] - got[i]) < 1e-3f, $"value {i}: alone {alone[i]}, batched {got[i]}");
     }
+
+    [Fact]
+    public void TheDefaultGuidanceScaleFollowsHowFarTrainingGot()
+    {
+        var o = new DdpmTrainingOptions { DefaultGuidance = 5, LateGuidance = 3, LateGuidanceFromStep = 1600 };
+        Assert.Equal(5f, o.GuidanceAt(0));
+        Assert.Equal(5f, o.GuidanceAt(1599));
+        Assert.Equal(3f, o.GuidanceAt(1600));
+        Assert.Equal(3f, DdpmTrainingOptions.FromJson(o.ToJson()).GuidanceAt(5000));
+        Assert.Equal(2f, new DdpmTrainingOptions { DefaultGuidance = 2 }.GuidanceAt(100_000));
+        Assert.Throws<ArgumentException>(() => new DdpmTrainingOptions { LateGuidance = -1 }.Validate());
+        Assert.Throws<ArgumentException>(() => new DdpmTrainingOptions { LateGuidanceFromStep = -1 }.Validate());
+
+        var net = new UNet(Tiny, new Generator(3));
+        var young = DiffusionPipeline.FromCheckpoint(new DdpmCheckpoint { Config = Tiny, Options = o, Step = 900, Model = net.StateDict(), Ema = net.StateDict(), Optimizer = new Dictionary<string, Tensor>(), Losses = Array.Empty<float>() });
+        var old = DiffusionPipeline.FromCheckpoint(new DdpmCheckpoint { Config = Tiny, Options = o, Step = 2500, Model = net.StateDict(), Ema = net.StateDict(), Optimizer = new Dictionary<string, Tensor>(), Losses = Array.Empty<float>() });
+        Assert.Equal(5f, young.DefaultGuidance);
+        Assert.Equal(3f, old.DefaultGuidance);
+    }
 }
