@@ -67,12 +67,42 @@ static class ConvProbe
         }
     }
 
+    /// <summary>The last A panel's padding: a 3×3 row-table product at 28×28 (K = 288) with m = 30, 32 and 36 output rows,
+    /// serial, the minimum of many calls (robust to a noisy host). With tiles that skip the zero rows, m = 32 costs
+    /// about what m = 30 costs plus a 2-row tile; with whole 6-row tiles it costs what m = 36 costs.</summary>
+    static unsafe void TailRows()
+    {
+        int wp = 30, k = 288, n = 27 * wp + 28;
+        var src = new float[32 * wp * wp + 64]; new Generator(6).FillNormal(src);
+        var off = new int[k];
+        for (int cc = 0, r = 0; cc < 32; cc++) for (int ki = 0; ki < 3; ki++) for (int kj = 0; kj < 3; kj++, r++) off[r] = cc * wp * wp + ki * wp + kj;
+        var c = new float[Nabla.Kernels.Gemm.RowTableGridRows(36) * Nabla.Kernels.Gemm.RowTableGridColumns(n)];
+        int ldc = Nabla.Kernels.Gemm.RowTableGridColumns(n);
+        for (int round = 0; round < 3; round++)
+            foreach (int m in new[] { 30, 32, 36 })
+            {
+                var w = new float[m * k]; new Generator(7).FillNormal(w);
+                var packed = Nabla.Kernels.Gemm.PackRowTableA(m, k, w, k);
+                double best = double.MaxValue;
+                fixed (float* pb = src, pc = c)
+                fixed (int* po = off)
+                    for (int i = 0; i < 3000; i++)
+                    {
+                        long t0 = Stopwatch.GetTimestamp();
+                        Nabla.Kernels.Gemm.SgemmRowTable(n, packed, pb, po, pc, ldc, wholeTiles: true);
+                        best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                    }
+                Console.WriteLine($"m = {m}: min {best * 1e3:F1} µs ({2.0 * m * n * k / best / 1e6:F1} GFLOPS useful)");
+            }
+    }
+
     public static void Run(string[] args)
     {
         int reps = args.Length > 0 ? int.Parse(args[0]) : 5;
         if (args.Length > 1 && args[1] == "parts") { Parts(); return; }
         if (args.Length > 1 && args[1] == "dw") { GradWeightForms(); return; }
         if (args.Length > 1 && args[1] == "align") { RowAlignment(); return; }
+        if (args.Length > 1 && args[1] == "tail") { TailRows(); return; }
         int batch = args.Length > 1 ? int.Parse(args[1]) : 64;
         var gen = new Generator(1);
         // (cin, cout, hw, k, stride, pad, transposed)

@@ -146,7 +146,7 @@ public static unsafe partial class Gemm
                     {
                         int mr = Math.Min(MR, mc - ir);
                         if (v512) Kernel512(kc, ap + (long)ir * kc, bpanel, off, cblock + (long)ir * p->Ldc, p->Ldc, mr, nr, mode, p->Beta);
-                        else if (avx) KernelAvx(kc, ap + (long)ir * kc, bpanel, off, cblock + (long)ir * p->Ldc, p->Ldc, mr, nr, mode, p->Beta);
+                        else if (avx) KernelAvxRows(kc, ap + (long)ir * kc, bpanel, off, cblock + (long)ir * p->Ldc, p->Ldc, mr, mr, nr, mode, p->Beta);
                         else KernelPortable(kc, ap + (long)ir * kc, bpanel, cblock + (long)ir * p->Ldc, p->Ldc, mr, nr, mode, p->Beta);
                     }
                 }

@@ -106,9 +106,9 @@ public static unsafe partial class Gemm
                         for (int ir = 0; ir < mc; ir += MR)
                         {
                             float* a = ap + (long)ir * kc, cc = c + (long)(ic + ir) * ldc + jr;
-                            int mr = wholeTiles ? MR : Math.Min(MR, mc - ir), nr = wholeTiles ? NR : Math.Min(NR, j1 - jr);
+                            int real = Math.Min(MR, mc - ir), mr = wholeTiles ? MR : real, nr = wholeTiles ? NR : Math.Min(NR, j1 - jr);
                             if (v512) Kernel512(kc, a, b + jr, off + pc, cc, ldc, mr, nr, mode, 0f);
-                            else KernelAvx(kc, a, b + jr, off + pc, cc, ldc, mr, nr, mode, 0f);
+                            else KernelAvxRows(kc, a, b + jr, off + pc, cc, ldc, real, mr, nr, mode, 0f);
                         }
                     ap += (long)RoundUp(mc, MR) * kc;
                 }
