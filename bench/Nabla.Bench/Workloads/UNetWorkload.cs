@@ -53,5 +53,41 @@ public static class UNetWorkload
                     ("gflops_effective", FlopCount.Gflops(n * perImage, med / 1e3)), ("gflop_per_image", Math.Round(perImage / 1e9, 4)), ("alloc_bytes_per_call", allocated));
             }
         Emit.Line("unet", "params", model.ParameterCount());
+        CheckAgainstPyTorch();
+    }
+
+    /// <summary>
+    /// max |ε̂_Nabla − ε̂_PyTorch| on the batch of 16 that ref/unet.py writes to $BENCH_DATA/unet_check.bin (int32 n,
+    /// x [n, 1, 28, 28] float32, t [n] int64, ε̂ [n, 1, 28, 28] float32) when an earlier reference run left it there;
+    /// Nabla loads the weights PyTorch initialises from seed 0 from the project's fixture (tests/fixtures/ddpm_unet.safetensors,
+    /// written by ref/ddpm.py --dump-fixture), so both sides run the same network.
+    /// </summary>
+    static void CheckAgainstPyTorch()
+    {
+        const string fixture = "tests/fixtures/ddpm_unet.safetensors";
+        if (!File.Exists(fixture)) { Console.Error.WriteLine($"unet: no {fixture} (run from the project's root): max_abs_diff_vs_pytorch not measured"); return; }
+        var model = UNet.DdpmWorkload(gen: new Generator(0));
+        var weights = Nabla.IO.SafeTensors.LoadStateDict(fixture).Where(p => !p.Key.StartsWith("input.") && !p.Key.StartsWith("output.")).ToDictionary(p => p.Key, p => p.Value);
+        model.LoadStateDict(weights, strict: true);
+        model.Eval();
+        var path = Path.Combine(Environment.GetEnvironmentVariable("BENCH_DATA") ?? "/tmp/bench-data", "unet_check.bin");
+        if (!File.Exists(path)) { Console.Error.WriteLine($"unet: no {path} (ref/unet.py writes it): max_abs_diff_vs_pytorch not measured"); return; }
+        using var r = new BinaryReader(File.OpenRead(path));
+        int n = r.ReadInt32(), per = 28 * 28;
+        if (n < 1 || n > 4096 || r.BaseStream.Length != 4 + (long)n * (2 * per * 4 + 8))
+        {
+            Console.Error.WriteLine($"unet: {path} is not a check file of the expected layout; max_abs_diff_vs_pytorch not measured");
+            return;
+        }
+        var x = new float[n * per]; var t = new float[n]; var want = new float[n * per];
+        for (int i = 0; i < x.Length; i++) x[i] = r.ReadSingle();
+        for (int i = 0; i < n; i++) t[i] = r.ReadInt64();
+        for (int i = 0; i < want.Length; i++) want[i] = r.ReadSingle();
+        float[] got;
+        using (Tensor.NoGrad())
+        using (TensorScope.Begin()) got = model.Forward(new Tensor(x, n, 1, 28, 28), new Tensor(t, n)).ToArray();
+        double diff = 0;
+        for (int i = 0; i < got.Length; i++) diff = Math.Max(diff, Math.Abs(got[i] - want[i]));
+        Emit.Line("unet", "max_abs_diff_vs_pytorch", diff, ("images", n));
     }
 }
