@@ -51,7 +51,7 @@ public static class DdpmCommand
         var zeroSnr = new Option<bool?>("--zero-snr") { Description = "Rescale the schedule to zero terminal SNR (needs --objective v or x0; default: on with those objectives, as the main job's recipe; --zero-snr false turns it off)" };
         var data = CommonOptions.DataFolder();
         var samplesN = new Option<int>("--samples-per-class") { Description = "Columns of samples.png (samples per class, or rows×columns/10 when unconditional)", DefaultValueFactory = _ => 8 };
-        var guidance = new Option<float?>("--guidance") { Description = "Guidance scale w stored as the checkpoint's default and used for samples.png (ε̂ = (1+w)·ε(x,c) − w·ε(x,∅)); default: the main job's, w = 5 until step 1,600 and 3 after it" };
+        var guidance = new Option<float?>("--guidance") { Description = "Guidance scale w stored as the checkpoint's default and used for samples.png (ε̂ = (1+w)·ε(x,c) − w·ε(x,∅)); default: the main job's, w = 5 up to step 850, then falling linearly to 3 at step 2,500" };
         var interval = new Option<string>("--guidance-interval") { Description = "Where guidance applies, stored as the checkpoint's default: σ = √((1−ᾱ_t)/ᾱ_t) in (LOW, HIGH], or 'all'", DefaultValueFactory = _ => IntervalText(DdpmTrainingOptions.MainJob.DefaultGuidanceInterval) };
         var distributed = DistributedRun.ModeOption();
         foreach (var o in new Option[] { steps, minutes, batch, lr, seed, name, outDir, resume, every, conditional, unconditional, preset, schedule, objective, minSnr, zeroSnr, data, samplesN, guidance, interval, distributed }) cmd.Options.Add(o);
@@ -141,6 +141,7 @@ public static class DdpmCommand
                 DefaultGuidance = a.Guidance ?? DdpmTrainingOptions.MainJob.DefaultGuidance,
                 LateGuidance = a.Guidance == null ? DdpmTrainingOptions.MainJob.LateGuidance : null,
                 LateGuidanceFromStep = a.Guidance == null ? DdpmTrainingOptions.MainJob.LateGuidanceFromStep : 0,
+                GuidanceRampFromStep = a.Guidance == null ? DdpmTrainingOptions.MainJob.GuidanceRampFromStep : null,
                 GuidanceSigmaLow = (float)a.Interval.SigmaLow, GuidanceSigmaHigh = double.IsPositiveInfinity(a.Interval.SigmaHigh) ? null : (float)a.Interval.SigmaHigh,
             };
             trainer = new DdpmTrainer(cfg, opts, images, labels).UseDataParallel(dist.Parallel);

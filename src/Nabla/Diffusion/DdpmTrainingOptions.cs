@@ -15,14 +15,15 @@ public sealed record DdpmTrainingOptions
     /// equal budgets (README, "The default recipe"): v objective with min-SNR-5 weighting (min(SNR, γ)/(SNR + 1)),
     /// cosine β rescaled to zero terminal SNR, Adam 1e-3 (5× the workload's 2e-4: at 900 steps FD 14.9 against 23.9),
     /// EMA 0.999, label dropout 0.1, and guidance applied only where σ = √((1 − ᾱ_t)/ᾱ_t) ∈ (0.3, 5] (Kynkäänniemi et
-    /// al. 2024) with w = 5 for a young model and w = 3 from step 1,600: at the 10-minute budget on the 2-core Zen 3
-    /// (849 steps) w = 5 gives 97.8 % class accuracy and FD 15.7 (w = 3 at every step 97.5 % / 17.6; the recipe before
-    /// this work 33.8); at the 30-minute budget (2,474 steps) w = 5 gives 99.2 % / 22.7 and w = 3 98.3 % / 13.6.
+    /// al. 2024) with w = 5 for a young model, falling linearly to w = 3 between steps 850 and 2,500: on the 2-core Zen 3
+    /// at 849 steps (the 10-minute budget) w = 5 gives 97.8 % class accuracy and FD 15.7 (w = 3 at every step 97.5 % /
+    /// 17.6; the recipe before this work 33.8); at 1,600 steps w = 4 gives 98.4 % / 17.2 (w = 3 96.9 % / 12.7, w = 5
+    /// 98.7 % / 21.4); at 2,474 (30 minutes) w = 3 gives 98.3 % / 13.6 (w = 5 99.2 % / 22.7).
     /// </summary>
     public static DdpmTrainingOptions MainJob { get; } = new()
     {
         LearningRate = 1e-3f, MinSnrGamma = 5f, Objective = Prediction.V, Schedule = BetaSchedule.Cosine, ZeroTerminalSnr = true,
-        DefaultGuidance = 5f, LateGuidance = 3f, LateGuidanceFromStep = 1600, GuidanceSigmaLow = 0.3f, GuidanceSigmaHigh = 5f,
+        DefaultGuidance = 5f, LateGuidance = 3f, GuidanceRampFromStep = 850, LateGuidanceFromStep = 2500, GuidanceSigmaLow = 0.3f, GuidanceSigmaHigh = 5f,
     };
 
     /// <summary>Images per step.</summary>
@@ -47,19 +48,30 @@ public sealed record DdpmTrainingOptions
     public float MinSnrGamma { get; init; }
     /// <summary>Rescale the schedule to zero terminal SNR (Lin et al. 2024); needs the v or x0 objective.</summary>
     public bool ZeroTerminalSnr { get; init; }
-    /// <summary>The classifier-free guidance scale samplers use when not told otherwise (before <see cref="LateGuidanceFromStep"/>).</summary>
+    /// <summary>The classifier-free guidance scale samplers use when not told otherwise (up to <see cref="GuidanceRampFromStep"/>).</summary>
     public float DefaultGuidance { get; init; } = 2f;
     /// <summary>The default guidance of a checkpoint trained for at least <see cref="LateGuidanceFromStep"/> steps (null = always
     /// <see cref="DefaultGuidance"/>): strong guidance helps a young model and costs a mature one diversity.</summary>
     public float? LateGuidance { get; init; }
     /// <summary>Training step from which <see cref="LateGuidance"/> is the default.</summary>
     public long LateGuidanceFromStep { get; init; }
+    /// <summary>Training step from which the default moves linearly from <see cref="DefaultGuidance"/> (here) to
+    /// <see cref="LateGuidance"/> (at <see cref="LateGuidanceFromStep"/>); null = a sharp switch there.</summary>
+    public long? GuidanceRampFromStep { get; init; }
     /// <summary>Lower σ bound of the default <see cref="GuidanceInterval"/> (0 = none).</summary>
     public float GuidanceSigmaLow { get; init; }
     /// <summary>Upper σ bound of the default <see cref="GuidanceInterval"/> (null = none).</summary>
     public float? GuidanceSigmaHigh { get; init; }
     /// <summary>The default guidance scale of a checkpoint at training step <paramref name="step"/>.</summary>
-    public float GuidanceAt(long step) => LateGuidance is { } late && step >= LateGuidanceFromStep ? late : DefaultGuidance;
+    public float GuidanceAt(long step)
+    {
+        if (LateGuidance is not { } late) return DefaultGuidance;
+        if (step >= LateGuidanceFromStep) return late;
+        long from = GuidanceRampFromStep ?? LateGuidanceFromStep;
+        if (step <= from) return DefaultGuidance;
+        double f = (double)(step - from) / (LateGuidanceFromStep - from);
+        return (float)(DefaultGuidance + f * (late - DefaultGuidance));
+    }
 
     /// <summary>Where samplers apply guidance when not told otherwise.</summary>
     [JsonIgnore]
@@ -79,6 +91,7 @@ public sealed record DdpmTrainingOptions
         if (ZeroTerminalSnr && Objective == Prediction.Epsilon) throw new ArgumentException("DdpmTrainingOptions: ZeroTerminalSnr needs Objective V or X0 (ε̂ carries no information about x_0 where ᾱ = 0)");
         if (!(DefaultGuidance >= 0) || float.IsInfinity(DefaultGuidance)) throw new ArgumentException($"DdpmTrainingOptions: DefaultGuidance must be a finite number ≥ 0, got {DefaultGuidance}");
         if (LateGuidance is { } lg && (!(lg >= 0) || float.IsInfinity(lg))) throw new ArgumentException($"DdpmTrainingOptions: LateGuidance must be a finite number ≥ 0, got {lg}");
+        if (GuidanceRampFromStep is { } rf && (rf < 0 || rf > LateGuidanceFromStep)) throw new ArgumentException($"DdpmTrainingOptions: GuidanceRampFromStep must be in 0..LateGuidanceFromStep ({LateGuidanceFromStep}), got {rf}");
         if (LateGuidanceFromStep < 0) throw new ArgumentException($"DdpmTrainingOptions: LateGuidanceFromStep must be ≥ 0, got {LateGuidanceFromStep}");
         if (!(GuidanceSigmaLow >= 0) || float.IsInfinity(GuidanceSigmaLow)) throw new ArgumentException($"DdpmTrainingOptions: GuidanceSigmaLow must be a finite number ≥ 0, got {GuidanceSigmaLow}");
         if (GuidanceSigmaHigh is { } hi && !(hi > GuidanceSigmaLow)) throw new ArgumentException($"DdpmTrainingOptions: GuidanceSigmaHigh must be greater than GuidanceSigmaLow ({GuidanceSigmaLow}), got {hi}");

@@ -129,9 +129,15 @@ public class GuidanceIntervalTests
         var o = new DdpmTrainingOptions { DefaultGuidance = 5, LateGuidance = 3, LateGuidanceFromStep = 1600 };
         Assert.Equal(5f, o.GuidanceAt(0));
         Assert.Equal(5f, o.GuidanceAt(1599));
-        Assert.Equal(3f, o.GuidanceAt(1600));
+        Assert.Equal(3f, o.GuidanceAt(1600));       // no ramp: a switch
         Assert.Equal(3f, DdpmTrainingOptions.FromJson(o.ToJson()).GuidanceAt(5000));
         Assert.Equal(2f, new DdpmTrainingOptions { DefaultGuidance = 2 }.GuidanceAt(100_000));
+        var ramp = o with { GuidanceRampFromStep = 1000, LateGuidanceFromStep = 2000 };
+        Assert.Equal(5f, ramp.GuidanceAt(1000));
+        Assert.Equal(4f, ramp.GuidanceAt(1500), 5);
+        Assert.Equal(3.5f, DdpmTrainingOptions.FromJson(ramp.ToJson()).GuidanceAt(1750), 5);
+        Assert.Equal(3f, ramp.GuidanceAt(2000));
+        Assert.Throws<ArgumentException>(() => new DdpmTrainingOptions { GuidanceRampFromStep = -1 }.Validate());
         Assert.Throws<ArgumentException>(() => new DdpmTrainingOptions { LateGuidance = -1 }.Validate());
         Assert.Throws<ArgumentException>(() => new DdpmTrainingOptions { LateGuidanceFromStep = -1 }.Validate());
 
