@@ -1,8 +1,12 @@
 using Nabla.Kernels;
+using Nabla.Tests.Support;
 using Xunit;
 
 namespace Nabla.Tests;
 
+/// <summary>In the kernel-selection collection: the pool and its thread count are process-wide, and the tests there
+/// change them (one failure of ForPropagatesAFailingBodyAndStaysUsable was seen while they ran alongside).</summary>
+[Collection(KernelSelection.Name)]
 public class WorkerPoolTests
 {
     [Fact]
