@@ -104,7 +104,7 @@ public class GuidanceIntervalTests
     }
 
     [Fact]
-    public void TheCheckpointCarriesADefaultIntervalAndTheBatchingSamplerHonoursIt()
+    public async Task TheCheckpointCarriesADefaultIntervalAndTheBatchingSamplerHonoursIt()
     {
         var o = DdpmTrainingOptions.FromJson(new DdpmTrainingOptions { GuidanceSigmaLow = 0.5f, GuidanceSigmaHigh = 20f }.ToJson());
         Assert.Equal(new GuidanceInterval(0.5, 20), o.DefaultGuidanceInterval);
@@ -118,8 +118,7 @@ public class GuidanceIntervalTests
         Assert.NotEqual(new DiffusionPipeline(net, s, Prediction.V).Sample(2, new[] { 1, 1 }, opts, new Generator(4)).ToArray(), alone);
         using var sampler = new ContinuousBatchSampler(pipe);
         var job = sampler.Submit(new SampleRequest { Count = 2, Label = 1, Seed = 4, Options = opts });
-        Assert.True(job.Completion.Wait(TimeSpan.FromSeconds(60)));
-        var got = job.Completion.Result.ToArray();
+        var got = (await job.Completion.WaitAsync(TimeSpan.FromSeconds(60))).ToArray();
         for (int i = 0; i < got.Length; i++) Assert.True(Math.Abs(alone[i] - got[i]) < 1e-3f, $"value {i}: alone {alone[i]}, batched {got[i]}");
     }
 
