@@ -52,7 +52,7 @@ public static class DdpmCommand
         var data = CommonOptions.DataFolder();
         var samplesN = new Option<int>("--samples-per-class") { Description = "Columns of samples.png (samples per class, or rows×columns/10 when unconditional)", DefaultValueFactory = _ => 8 };
         var guidance = new Option<float?>("--guidance") { Description = "Guidance scale w stored as the checkpoint's default and used for samples.png (ε̂ = (1+w)·ε(x,c) − w·ε(x,∅)); default: the main job's, w = 5 up to step 850, then falling linearly to 3 at step 2,500" };
-        var interval = new Option<string>("--guidance-interval") { Description = "Where guidance applies, stored as the checkpoint's default: σ = √((1−ᾱ_t)/ᾱ_t) in (LOW, HIGH], or 'all'", DefaultValueFactory = _ => IntervalText(DdpmTrainingOptions.MainJob.DefaultGuidanceInterval) };
+        var interval = new Option<string>("--guidance-interval") { Description = "Where guidance applies, stored as the checkpoint's default: σ = √((1−ᾱ_t)/ᾱ_t) in (LOW, HIGH], or 'all'", DefaultValueFactory = _ => DdpmTrainingOptions.MainJob.DefaultGuidanceInterval.ToOptionText() };
         var distributed = DistributedRun.ModeOption();
         foreach (var o in new Option[] { steps, minutes, batch, lr, seed, name, outDir, resume, every, conditional, unconditional, preset, schedule, objective, minSnr, zeroSnr, data, samplesN, guidance, interval, distributed }) cmd.Options.Add(o);
         cmd.SetAction(r => DistributedRun.Guard("ddpm train", r.GetValue(distributed)!, Path.Combine(r.GetValue(outDir) ?? Path.Combine("runs", r.GetValue(name)!), CheckpointFile), dist =>
@@ -74,9 +74,6 @@ public static class DdpmCommand
         bool Conditional, string Preset, string Schedule, string? Data, int SamplesPerClass, float? Guidance,
         Prediction Objective, float MinSnr, bool ZeroSnr, GuidanceInterval Interval);
 
-    /// <summary>"LOW,HIGH" or "all", as --guidance-interval reads it.</summary>
-    static string IntervalText(GuidanceInterval g) => g.IsEverywhere ? "all" :
-        FormattableString.Invariant($"{g.SigmaLow:G6},{(double.IsPositiveInfinity(g.SigmaHigh) ? "inf" : g.SigmaHigh.ToString("G6", System.Globalization.CultureInfo.InvariantCulture))}");
 
     /// <summary>The plotted loss in words: the objective's MSE, min-SNR-γ weighted when γ &gt; 0.</summary>
     static string LossName(DdpmTrainingOptions o)
@@ -142,8 +139,7 @@ public static class DdpmCommand
                 LateGuidance = a.Guidance == null ? DdpmTrainingOptions.MainJob.LateGuidance : null,
                 LateGuidanceFromStep = a.Guidance == null ? DdpmTrainingOptions.MainJob.LateGuidanceFromStep : 0,
                 GuidanceRampFromStep = a.Guidance == null ? DdpmTrainingOptions.MainJob.GuidanceRampFromStep : null,
-                GuidanceSigmaLow = (float)a.Interval.SigmaLow, GuidanceSigmaHigh = double.IsPositiveInfinity(a.Interval.SigmaHigh) ? null : (float)a.Interval.SigmaHigh,
-            };
+            }.WithGuidanceInterval(a.Interval);
             trainer = new DdpmTrainer(cfg, opts, images, labels).UseDataParallel(dist.Parallel);
         }
         if (dist.IsWriter) Directory.CreateDirectory(a.Out);

@@ -77,6 +77,13 @@ public sealed record DdpmTrainingOptions
     [JsonIgnore]
     public GuidanceInterval DefaultGuidanceInterval => new(GuidanceSigmaLow, GuidanceSigmaHigh ?? double.PositiveInfinity);
 
+    /// <summary>These options with <paramref name="interval"/> as the default guidance interval.</summary>
+    public DdpmTrainingOptions WithGuidanceInterval(GuidanceInterval interval) => this with
+    {
+        GuidanceSigmaLow = (float)interval.SigmaLow,
+        GuidanceSigmaHigh = double.IsPositiveInfinity(interval.SigmaHigh) ? null : (float)interval.SigmaHigh,
+    };
+
     /// <summary>Throws ArgumentException naming the first invalid setting.</summary>
     public void Validate()
     {

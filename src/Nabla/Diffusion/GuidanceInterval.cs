@@ -61,6 +61,10 @@ public readonly record struct GuidanceInterval(double SigmaLow, double SigmaHigh
         return g;
     }
 
+    /// <summary>The text <see cref="Parse"/> reads back: "LOW,HIGH" ("inf" for no upper bound) or "all".</summary>
+    public string ToOptionText() => IsEverywhere ? "all" :
+        string.Create(CultureInfo.InvariantCulture, $"{SigmaLow:G6},{(double.IsPositiveInfinity(SigmaHigh) ? "inf" : SigmaHigh.ToString("G6", CultureInfo.InvariantCulture))}");
+
     /// <summary>"σ ∈ (0.3, 5]", or "everywhere".</summary>
     public override string ToString() => IsEverywhere ? "everywhere" :
         string.Create(CultureInfo.InvariantCulture, $"σ ∈ ({SigmaLow:G4}, {(double.IsPositiveInfinity(SigmaHigh) ? "∞" : SigmaHigh.ToString("G4", CultureInfo.InvariantCulture))}]");

@@ -17,6 +17,11 @@ public class GuidanceIntervalTests
         Assert.Equal("σ ∈ (0.3, 5]", new GuidanceInterval(0.3, 5).ToString());
         Assert.Equal("σ ∈ (1, ∞]", new GuidanceInterval(1, double.PositiveInfinity).ToString());
         Assert.Equal("everywhere", GuidanceInterval.Everywhere.ToString());
+        foreach (var g in new[] { new GuidanceInterval(0.3, 5), new GuidanceInterval(1, double.PositiveInfinity), GuidanceInterval.Everywhere })
+            Assert.Equal(g, GuidanceInterval.Parse(g.ToOptionText()));
+        Assert.Equal("0.3,inf", new GuidanceInterval(0.3, double.PositiveInfinity).ToOptionText());
+        var withInterval = new DdpmTrainingOptions().WithGuidanceInterval(new GuidanceInterval(0.5, double.PositiveInfinity));
+        Assert.Equal((0.5f, (float?)null), (withInterval.GuidanceSigmaLow, withInterval.GuidanceSigmaHigh));
         foreach (var bad in new[] { "", "5", "a,b", "1,2,3", "5,1", "-1,2", "2,2", "nan,3" })
         {
             var e = Assert.Throws<FormatException>(() => GuidanceInterval.Parse(bad));
