@@ -35,7 +35,6 @@ public sealed class ServedModel
     {
         var ck = DdpmCheckpoint.Read(path);
         var net = ck.BuildModel(ema: true);
-        var o = ck.Options;
-        return new ServedModel(net, new DiffusionPipeline(net, o.CreateSchedule(), o.Objective, o.GuidanceAt(ck.Step)) { DefaultGuidanceInterval = o.DefaultGuidanceInterval }, ck.Step, Path.GetFileName(path));
+        return new ServedModel(net, DiffusionPipeline.ForTrained(net, ck.Options, ck.Step), ck.Step, Path.GetFileName(path));
     }
 }

@@ -74,7 +74,6 @@ public static class DdpmCommand
         bool Conditional, string Preset, string Schedule, string? Data, int SamplesPerClass, float? Guidance,
         Prediction Objective, float MinSnr, bool ZeroSnr, GuidanceInterval Interval);
 
-
     /// <summary>The plotted loss in words: the objective's MSE, min-SNR-γ weighted when γ &gt; 0.</summary>
     static string LossName(DdpmTrainingOptions o)
     {
@@ -135,11 +134,15 @@ public static class DdpmCommand
             {
                 BatchSize = a.Batch, LearningRate = a.Lr, Seed = a.Seed, Schedule = ParseSchedule(a.Schedule),
                 Objective = a.Objective, MinSnrGamma = a.MinSnr, ZeroTerminalSnr = a.ZeroSnr,
+                // no --guidance: the main job's schedule of scales over training; --guidance W: that scale throughout
                 DefaultGuidance = a.Guidance ?? DdpmTrainingOptions.MainJob.DefaultGuidance,
-                LateGuidance = a.Guidance == null ? DdpmTrainingOptions.MainJob.LateGuidance : null,
-                LateGuidanceFromStep = a.Guidance == null ? DdpmTrainingOptions.MainJob.LateGuidanceFromStep : 0,
-                GuidanceRampFromStep = a.Guidance == null ? DdpmTrainingOptions.MainJob.GuidanceRampFromStep : null,
             }.WithGuidanceInterval(a.Interval);
+            if (a.Guidance == null)
+                opts = opts with
+                {
+                    LateGuidance = DdpmTrainingOptions.MainJob.LateGuidance, GuidanceRampFromStep = DdpmTrainingOptions.MainJob.GuidanceRampFromStep,
+                    LateGuidanceFromStep = DdpmTrainingOptions.MainJob.LateGuidanceFromStep,
+                };
             trainer = new DdpmTrainer(cfg, opts, images, labels).UseDataParallel(dist.Parallel);
         }
         if (dist.IsWriter) Directory.CreateDirectory(a.Out);
@@ -204,8 +207,7 @@ public static class DdpmCommand
         bool drawn = false;
         if (result.Status is DdpmTrainingStatus.Completed or DdpmTrainingStatus.TimeBudgetReached && trainer.Step > 0)
         {
-            var pipe = new DiffusionPipeline(trainer.EmaModel, trainer.Schedule, trainer.Options.Objective, trainer.Options.GuidanceAt(trainer.Step))
-                { DefaultGuidanceInterval = trainer.Options.DefaultGuidanceInterval };
+            var pipe = DiffusionPipeline.ForTrained(trainer.EmaModel, trainer.Options, trainer.Step);
             Console.WriteLine($"sampling with the EMA weights: {sampling.Describe(trainer.Conditional, pipe.DefaultGuidance, pipe.DefaultGuidanceInterval)} …");
             var gen = new Generator(trainer.Options.Seed ^ 0x5A5A_0000UL, 0);
             WriteSampleGrid(pipe, sampling, a.SamplesPerClass, gen, Path.Combine(a.Out, "samples.png"), $"step {trainer.Step:N0}");

@@ -60,9 +60,18 @@ public sealed class DiffusionPipeline
     public static DiffusionPipeline FromCheckpoint(DdpmCheckpoint checkpoint, bool ema = true)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
-        var o = checkpoint.Options;
-        return new DiffusionPipeline(checkpoint.BuildModel(ema), o.CreateSchedule(), o.Objective, o.GuidanceAt(checkpoint.Step))
-            { DefaultGuidanceInterval = o.DefaultGuidanceInterval };
+        return ForTrained(checkpoint.BuildModel(ema), checkpoint.Options, checkpoint.Step);
+    }
+
+    /// <summary>A pipeline over <paramref name="model"/> trained with <paramref name="options"/> for <paramref name="step"/>
+    /// steps: its schedule and objective, the default guidance scale at that step (<see cref="DdpmTrainingOptions.GuidanceAt"/>)
+    /// and its guidance interval.</summary>
+    public static DiffusionPipeline ForTrained(UNet model, DdpmTrainingOptions options, long step)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        return new DiffusionPipeline(model, options.CreateSchedule(), options.Objective, options.GuidanceAt(step))
+            { DefaultGuidanceInterval = options.DefaultGuidanceInterval };
     }
 
     /// <summary>Reads a checkpoint file (<see cref="DdpmCheckpoint.Read"/>) and builds its pipeline.</summary>
