@@ -84,8 +84,13 @@ public static unsafe class WorkerPool
             Exception? error = null;
             try { work(state); }
             catch (Exception e) { error = e; }
-            // the state may live on the caller's stack: every worker must be finished with it (or never have started)
-            for (int w = 0; w < helpers; w++) error ??= ws[w].Retire();
+            // the state may live on the caller's stack: every worker must be finished with it (or never have started),
+            // also when the caller's share failed — each one is retired, not only up to the first error
+            for (int w = 0; w < helpers; w++)
+            {
+                var failed = ws[w].Retire();
+                error ??= failed;
+            }
             if (error != null) throw new AggregateException($"{what}: a worker failed.", error);
             return true;
         }

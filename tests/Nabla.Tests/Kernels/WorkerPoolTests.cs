@@ -39,4 +39,44 @@ public class WorkerPoolTests
         Gemm.Sgemm(false, false, 300, 300, 300, a, 300, b, 300, c, 300);
         Assert.All(c, v => Assert.Equal(600f, v));
     }
+
+    /// <summary>When the caller's own share fails, For must still wait for every worker before it returns: the job's
+    /// state is released on return, and a worker still running would fail later, inside the next job (this was a
+    /// real bug — the next product reported a stray NullReferenceException).</summary>
+    [Fact]
+    public void ForWaitsForBusyWorkersWhenTheCallerFails()
+    {
+        int saved = WorkerPool.Threads;
+        if (saved < 2) WorkerPool.Threads = 2;
+        try
+        {
+            // another test may hold the pool (For then runs serially on the caller): try again until a worker takes part
+            for (int attempt = 0; attempt < 50; attempt++)
+            {
+                int caller = Environment.CurrentManagedThreadId;
+                using var started = new ManualResetEventSlim();
+                int finished = 0;
+                bool workerTookPart = false;
+                var e = Assert.ThrowsAny<Exception>(() => WorkerPool.For(2, _ =>
+                {
+                    if (Environment.CurrentManagedThreadId != caller)
+                    {
+                        started.Set();
+                        Thread.Sleep(200);
+                        Volatile.Write(ref finished, 1);
+                        return;
+                    }
+                    workerTookPart = started.Wait(1000);
+                    throw new InvalidOperationException("caller's share");
+                }));
+                if (!workerTookPart) continue;
+                Assert.Equal(1, Volatile.Read(ref finished));
+                IEnumerable<Exception> all = e is AggregateException ae ? ae.Flatten().InnerExceptions : new[] { e };
+                Assert.Contains(all, x => x.Message == "caller's share");
+                return;
+            }
+            Assert.Fail("no worker took part in 50 attempts: the pool stayed busy or never started a worker");
+        }
+        finally { WorkerPool.Threads = saved; }
+    }
 }
