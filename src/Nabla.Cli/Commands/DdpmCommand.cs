@@ -37,6 +37,7 @@ public static class DdpmCommand
         var minutes = new Option<double>("--minutes") { Description = "Training time budget of this invocation in minutes (0 = none); training stops, saves and draws the pictures when it runs out", DefaultValueFactory = _ => 10 };
         var batch = new Option<int>("--batch") { Description = "Images per step", DefaultValueFactory = _ => DdpmTrainingOptions.MainJob.BatchSize };
         var lr = new Option<float>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => DdpmTrainingOptions.MainJob.LearningRate };
+        var lrDecay = new Option<float>("--lr-decay") { Description = "Share of the run (its --minutes budget or --steps cap) at its end over which the learning rate falls linearly to 0 (0 = constant)", DefaultValueFactory = _ => DdpmTrainingOptions.MainJob.LearningRateDecayFraction };
         var seed = CommonOptions.Seed("Seed of initialisation, batches, noise and sampling");
         var name = new Option<string>("--name") { Description = "Run name: output goes to runs/NAME", DefaultValueFactory = _ => "ddpm" };
         var outDir = CommonOptions.OutFolder("Output folder (overrides runs/NAME)");
@@ -54,13 +55,13 @@ public static class DdpmCommand
         var guidance = new Option<float?>("--guidance") { Description = "Guidance scale w stored as the checkpoint's default and used for samples.png (ε̂ = (1+w)·ε(x,c) − w·ε(x,∅)); default: the main job's, w = 5 up to step 850, then falling linearly to 3 at step 2,500" };
         var interval = new Option<string>("--guidance-interval") { Description = "Where guidance applies, stored as the checkpoint's default: σ = √((1−ᾱ_t)/ᾱ_t) in (LOW, HIGH], or 'all'", DefaultValueFactory = _ => DdpmTrainingOptions.MainJob.DefaultGuidanceInterval.ToOptionText() };
         var distributed = DistributedRun.ModeOption();
-        foreach (var o in new Option[] { steps, minutes, batch, lr, seed, name, outDir, resume, every, conditional, unconditional, preset, schedule, objective, minSnr, zeroSnr, data, samplesN, guidance, interval, distributed }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { steps, minutes, batch, lr, lrDecay, seed, name, outDir, resume, every, conditional, unconditional, preset, schedule, objective, minSnr, zeroSnr, data, samplesN, guidance, interval, distributed }) cmd.Options.Add(o);
         cmd.SetAction(r => DistributedRun.Guard("ddpm train", r.GetValue(distributed)!, Path.Combine(r.GetValue(outDir) ?? Path.Combine("runs", r.GetValue(name)!), CheckpointFile), dist =>
         {
             if (r.GetValue(conditional) && r.GetValue(unconditional)) throw new ArgumentException("--conditional and --unconditional exclude each other");
             var prediction = ParseObjective(r.GetValue(objective)!);
             return Train(dist, new TrainArgs(
-                r.GetValue(steps), r.GetValue(minutes), r.GetValue(batch), r.GetValue(lr), r.GetValue(seed),
+                r.GetValue(steps), r.GetValue(minutes), r.GetValue(batch), r.GetValue(lr), r.GetValue(lrDecay), r.GetValue(seed),
                 r.GetValue(outDir) ?? Path.Combine("runs", r.GetValue(name)!), r.GetValue(resume), r.GetValue(every),
                 !r.GetValue(unconditional), r.GetValue(preset)!, r.GetValue(schedule)!, r.GetValue(data), r.GetValue(samplesN), r.GetValue(guidance),
                 prediction, r.GetValue(minSnr),
@@ -70,7 +71,7 @@ public static class DdpmCommand
         return cmd;
     }
 
-    sealed record TrainArgs(int Steps, double Minutes, int Batch, float Lr, ulong Seed, string Out, bool Resume, int Every,
+    sealed record TrainArgs(int Steps, double Minutes, int Batch, float Lr, float LrDecay, ulong Seed, string Out, bool Resume, int Every,
         bool Conditional, string Preset, string Schedule, string? Data, int SamplesPerClass, float? Guidance,
         Prediction Objective, float MinSnr, bool ZeroSnr, GuidanceInterval Interval);
 
@@ -132,7 +133,7 @@ public static class DdpmCommand
             var cfg = DdpmPresets.Get(a.Preset, a.Conditional ? 10 : 0);
             var opts = new DdpmTrainingOptions
             {
-                BatchSize = a.Batch, LearningRate = a.Lr, Seed = a.Seed, Schedule = ParseSchedule(a.Schedule),
+                BatchSize = a.Batch, LearningRate = a.Lr, LearningRateDecayFraction = a.LrDecay, Seed = a.Seed, Schedule = ParseSchedule(a.Schedule),
                 Objective = a.Objective, MinSnrGamma = a.MinSnr, ZeroTerminalSnr = a.ZeroSnr,
                 // no --guidance: the main job's schedule of scales over training; --guidance W: that scale throughout
                 DefaultGuidance = a.Guidance ?? DdpmTrainingOptions.MainJob.DefaultGuidance,
@@ -150,7 +151,7 @@ public static class DdpmCommand
         Console.WriteLine($"data: {source}");
         Console.WriteLine($"model: UNet {cfgU.BaseChannels}×[{string.Join(",", cfgU.ChannelMults)}], {trainer.Model.ParameterCount():N0} parameters, " +
             (trainer.Conditional ? $"class-conditional (label dropout {trainer.Options.LabelDropout})" : "unconditional") +
-            $"; T = {trainer.Schedule.T}, {trainer.Options.Schedule} β{(trainer.Options.ZeroTerminalSnr ? " (zero terminal SNR)" : "")}, {trainer.Options.Objective} objective{(trainer.Options.MinSnrGamma > 0 ? $", min-SNR γ = {trainer.Options.MinSnrGamma}" : "")}; Adam lr {trainer.Options.LearningRate}, {dist.DescribeBatch(trainer.Options.BatchSize)}");
+            $"; T = {trainer.Schedule.T}, {trainer.Options.Schedule} β{(trainer.Options.ZeroTerminalSnr ? " (zero terminal SNR)" : "")}, {trainer.Options.Objective} objective{(trainer.Options.MinSnrGamma > 0 ? $", min-SNR γ = {trainer.Options.MinSnrGamma}" : "")}; Adam lr {trainer.Options.LearningRate}{(trainer.Options.LearningRateDecayFraction > 0 ? $" (linear decay to 0 over the last {trainer.Options.LearningRateDecayFraction:P0} of the run)" : "")}, {dist.DescribeBatch(trainer.Options.BatchSize)}");
         Console.WriteLine($"output: {Path.GetFullPath(a.Out)}  " + (dist.WorldSize == 1 ? "(Ctrl-C saves and stops)" : "(Ctrl-C stops every rank; the last checkpoint is kept)"));
 
         var run = new TrainingRun();   // Ctrl-C: the first press saves and stops, a second ends the process

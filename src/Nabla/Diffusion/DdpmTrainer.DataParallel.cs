@@ -52,8 +52,9 @@ public sealed partial class DdpmTrainer
     Generator ShardGenerator(int shard, ulong offset) =>
         shard == 0 ? Generator : new Generator(Generator.Fork(0x5348_4152_4400UL + (ulong)shard).Seed, offset);
 
-    /// <summary>One data-parallel step: local shards' losses, backward, gradient average (with the stop votes), optimizer, EMA.</summary>
-    (float Loss, bool Cancel, bool TimeUp) StepCore(bool cancelVote, bool timeVote)
+    /// <summary>One data-parallel step: local shards' losses, backward, gradient average (with the stop votes and the
+    /// run's progress, whose mean over the processes sets the learning rate), optimizer, EMA.</summary>
+    (float Loss, bool Cancel, bool TimeUp) StepCore(bool cancelVote, bool timeVote, double progress)
     {
         var shards = parallel.LocalShards;
         parameterList ??= Model.Parameters().ToArray();
@@ -73,10 +74,11 @@ public sealed partial class DdpmTrainer
             end = gen.Offset;
         }
         Generator.Offset = end;
-        Span<float> sums = stackalloc float[] { local, cancelVote ? 1 : 0, timeVote ? 1 : 0 };
+        Span<float> sums = stackalloc float[] { local, cancelVote ? 1 : 0, timeVote ? 1 : 0, (float)progress };
         parallel.AverageGradients(parameterList, sums);
         float value = sums[0] / parallel.ShardCount;
         if (!float.IsFinite(value)) throw new NonFiniteLossException(Step + 1, value);
+        optimizer.LearningRate = Options.LearningRate * Options.LearningRateFactor(sums[3] / parallel.WorldSize);
         optimizer.Step();
         Ema.Update();
         Step++;

@@ -115,7 +115,9 @@ public sealed partial class DdpmTrainer
     public void SaveCheckpoint(string path) => Checkpoint().Write(path);
 
     /// <summary>One optimizer step; returns its loss. Throws <see cref="NonFiniteLossException"/> (without updating anything) on a NaN/∞ loss.</summary>
-    public float TrainStep() => StepCore(false, false).Loss;
+    /// <param name="progress">The run's progress in [0, 1], which sets the learning rate when the options decay it
+    /// (<see cref="DdpmTrainingOptions.LearningRateFactor"/>); <see cref="Train"/> passes it itself.</param>
+    public float TrainStep(double progress = 0) => StepCore(false, false, Math.Clamp(progress, 0, 1)).Loss;
 
     /// <summary>One shard's loss: draws b images (with replacement) and their labels from <paramref name="gen"/>, then t and ε (in <see cref="DdpmLoss"/>).</summary>
     Tensor ShardLoss(Generator gen)
@@ -165,7 +167,7 @@ public sealed partial class DdpmTrainer
             if (parallel.WorldSize == 1 && cancel) return Finish(DdpmTrainingStatus.Cancelled, $"cancelled after step {Step}");
             if (parallel.WorldSize == 1 && timeUp) return Finish(DdpmTrainingStatus.TimeBudgetReached, TimeMessage());
             (float Loss, bool Cancel, bool TimeUp) r;
-            try { r = StepCore(cancel, timeUp); }
+            try { r = StepCore(cancel, timeUp, RunProgress(Step, totalSteps, sw.Elapsed, timeBudget)); }
             catch (NonFiniteLossException e) { return new DdpmTrainingResult(DdpmTrainingStatus.Diverged, Step, e.Message, wrote); }
             var el = sw.Elapsed;
             progress?.Invoke(new DdpmTrainingProgress(Step, totalSteps, r.Loss, (Step - start) / Math.Max(el.TotalSeconds, 1e-9), el));
@@ -174,5 +176,18 @@ public sealed partial class DdpmTrainer
             if (checkpointPath != null && checkpointEvery > 0 && Step % checkpointEvery == 0 && Step < totalSteps && parallel.IsWriter) { SaveCheckpoint(checkpointPath); wrote = true; }
         }
         return Finish(DdpmTrainingStatus.Completed, $"completed {Step} steps");
+    }
+
+    /// <summary>
+    /// How far a run is, in [0, 1]: the step cap's share (<paramref name="step"/> / <paramref name="totalSteps"/>) or the time
+    /// budget's (elapsed / budget), whichever is further. A time budget belongs to one call of <see cref="Train"/>, so a
+    /// run resumed with a new budget starts a new decay (one resumed to a step cap continues exactly). Data-parallel
+    /// processes average theirs with the gradients, so every rank steps with the same learning rate.
+    /// </summary>
+    internal static double RunProgress(int step, int totalSteps, TimeSpan elapsed, TimeSpan? budget)
+    {
+        double p = totalSteps == int.MaxValue ? 0 : (double)step / totalSteps;
+        if (budget is { } b && b > TimeSpan.Zero) p = Math.Max(p, elapsed / b);
+        return Math.Clamp(p, 0, 1);
     }
 }

@@ -26,6 +26,18 @@ public sealed record DdpmTrainingOptions
         DefaultGuidance = 5f, LateGuidance = 3f, GuidanceRampFromStep = 850, LateGuidanceFromStep = 2500, GuidanceSigmaLow = 0.3f, GuidanceSigmaHigh = 5f,
     };
 
+    /// <summary>
+    /// Share of the run at its end over which the learning rate falls linearly to 0 (0 = constant): with p the run's
+    /// progress, lr(p) = lr · min(1, (1 − p)/f). p follows the run's length — its step cap (step / cap) or its time
+    /// budget (elapsed / budget), whichever is further along — so on a faster machine the same budget decays over more
+    /// steps (see <see cref="LearningRateFactor"/>).
+    /// </summary>
+    public float LearningRateDecayFraction { get; init; }
+
+    /// <summary>The factor lr(p)/lr at run progress <paramref name="progress"/> ∈ [0, 1] (see <see cref="LearningRateDecayFraction"/>).</summary>
+    public double LearningRateFactor(double progress) =>
+        LearningRateDecayFraction <= 0 ? 1 : Math.Clamp((1 - progress) / LearningRateDecayFraction, 0, 1);
+
     /// <summary>Images per step.</summary>
     public int BatchSize { get; init; } = 64;
     /// <summary>Adam learning rate.</summary>
@@ -89,6 +101,7 @@ public sealed record DdpmTrainingOptions
     {
         if (BatchSize < 1) throw new ArgumentException($"DdpmTrainingOptions: BatchSize must be ≥ 1, got {BatchSize}");
         if (!(LearningRate > 0) || float.IsInfinity(LearningRate)) throw new ArgumentException($"DdpmTrainingOptions: LearningRate must be a positive number, got {LearningRate}");
+        if (!(LearningRateDecayFraction >= 0 && LearningRateDecayFraction <= 1)) throw new ArgumentException($"DdpmTrainingOptions: LearningRateDecayFraction must be in [0, 1] (0 = constant), got {LearningRateDecayFraction}");
         if (DiffusionSteps < 2) throw new ArgumentException($"DdpmTrainingOptions: DiffusionSteps must be ≥ 2, got {DiffusionSteps}");
         if (!(LabelDropout >= 0 && LabelDropout <= 1)) throw new ArgumentException($"DdpmTrainingOptions: LabelDropout must be in [0, 1], got {LabelDropout}");
         if (!(EmaMaxDecay >= 0 && EmaMaxDecay < 1)) throw new ArgumentException($"DdpmTrainingOptions: EmaMaxDecay must be in [0, 1), got {EmaMaxDecay}");

@@ -50,7 +50,7 @@ public sealed record DiffusionSamplingOptions
         };
         if (Steps > 1) s += $" ({Spacing.ToString().ToLowerInvariant()})";
         var interval = GuidanceInterval ?? defaultInterval;
-        return s + (ClipX0 ? ", x̂₀ clipped" : "") + (conditional ? $", guidance w = {Guidance ?? defaultGuidance}" : "")
+        return s + (ClipX0 ? ", x̂₀ clipped" : "") + (conditional ? $", guidance w = {(Guidance ?? defaultGuidance).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)}" : "")
             + (conditional && !interval.IsEverywhere ? $" at {interval}" : "");
     }
 }
