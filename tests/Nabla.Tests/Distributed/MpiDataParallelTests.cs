@@ -86,7 +86,8 @@ public class MpiDataParallelTests
             var (images, labels) = Data();
             var reference = new DdpmTrainer(DdpmPresets.Get("tiny", 10), ckA.Options, images, labels)   // the options the CLI chose (batch per rank, seed, objective, min-SNR, …)
                 .UseDataParallel(new LocalDataParallel(2));
-            for (int i = 0; i < Steps; i++) reference.TrainStep();
+            reference.Train(Steps);                       // to the same step cap: the same learning-rate decay
+            Assert.Equal(Steps, reference.Step);
             Assert.Equal(2 * Batch, reference.GlobalBatchSize);
             AssertClose(reference.Model.StateDict(), ckA.Model, 1e-6);
             AssertClose(reference.EmaModel.StateDict(), ckA.Ema, 1e-6);
