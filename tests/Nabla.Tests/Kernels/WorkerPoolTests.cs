@@ -51,7 +51,7 @@ public class WorkerPoolTests
         try
         {
             // another test may hold the pool (For then runs serially on the caller): try again until a worker takes part
-            for (int attempt = 0; attempt < 50; attempt++)
+            for (int attempt = 0; attempt < 200; attempt++)
             {
                 int caller = Environment.CurrentManagedThreadId;
                 using var started = new ManualResetEventSlim();
@@ -66,7 +66,7 @@ public class WorkerPoolTests
                         Volatile.Write(ref finished, 1);
                         return;
                     }
-                    workerTookPart = started.Wait(1000);
+                    workerTookPart = started.Wait(500);
                     throw new InvalidOperationException("caller's share");
                 }));
                 if (!workerTookPart) continue;
@@ -75,7 +75,7 @@ public class WorkerPoolTests
                 Assert.Contains(all, x => x.Message == "caller's share");
                 return;
             }
-            Assert.Fail("no worker took part in 50 attempts: the pool stayed busy or never started a worker");
+            Assert.Fail("no worker took part in 200 attempts: the pool stayed busy or never started a worker");
         }
         finally { WorkerPool.Threads = saved; }
     }
